@@ -1,0 +1,401 @@
+"""Discrete-time LMU systems and their mapping onto nengo synapses (pure math)."""
+
+from typing import NamedTuple
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+from nengo.utils.filter_design import cont2discrete, ss2tf, tf2ss
+from scipy.linalg import expm
+
+from nengo_lmu.legendre import legendre_delay
+from nengo_lmu.validation import check_positive, check_system
+
+DISCRETIZE_METHODS = ("zoh", "euler", "bilinear")
+MAX_SYNAPSE_ORDER = 2
+
+
+def discretize(A, B, dt, method="zoh"):
+    r"""Discretise the continuous-time system ``(A, B)`` with time step ``dt``.
+
+    The discrete system steps as :math:`m[k] = A_d m[k-1] + B_d u[k]`: the current
+    input enters the memory in the same step (KerasLMU's update order).
+
+    ``method`` chooses how:
+
+    ``"zoh"``
+        Zero-order hold, exact for input that is constant over each step:
+        :math:`A_d = e^{A\,dt}`, :math:`B_d = A^{-1}(A_d - I) B`, computed as one
+        matrix exponential of the block matrix ``[[A, B], [0, 0]] * dt``. Stable
+        for every stable ``(A, B)`` and ``dt``; the right default.
+    ``"euler"``
+        Forward Euler: :math:`A_d = I + A\,dt`, :math:`B_d = B\,dt`. Stable only
+        if ``dt <= min(-2 Re(e) / |e|^2)`` over the eigenvalues ``e`` of ``A``: for
+        a Legendre memory of order 16, 32, 64 and 256 that is ``theta / dt`` of at
+        least 59.7, 197, 639 and 6542 steps (not "theta > 4 order").
+    ``"bilinear"``
+        Tustin's method (the HiPPO default):
+        :math:`A_d = (I - A\,dt/2)^{-1}(I + A\,dt/2)`,
+        :math:`B_d = (I - A\,dt/2)^{-1} B\,dt`.
+
+    Parameters
+    ----------
+    A : (n, n) array_like
+        Continuous-time state matrix.
+    B : (n, k) or (n,) array_like
+        Continuous-time input matrix.
+    dt : float
+        Time step in seconds (> 0).
+    method : {"zoh", "euler", "bilinear"}, optional
+        Discretisation method.
+
+    Returns
+    -------
+    Ad : (n, n) ndarray
+        Discrete state matrix.
+    Bd : (n, k) ndarray
+        Discrete input matrix.
+
+    Raises
+    ------
+    nengo.exceptions.ValidationError
+        If the discrete system is unstable (spectral radius of ``Ad`` above 1).
+        For Euler the message names the largest stable ``dt`` and, for a Legendre
+        memory, the smallest stable ``theta / dt``.
+
+    Examples
+    --------
+    >>> A, B = legendre_delay(theta=0.1, order=6)
+    >>> Ad, Bd = discretize(A, B, dt=0.001)
+    >>> Ad.shape, Bd.shape
+    ((6, 6), (6, 1))
+
+    Euler at too coarse a step is refused with the bound it needs:
+
+    >>> A, B = legendre_delay(theta=0.05, order=16)
+    >>> discretize(A, B, dt=0.001, method="euler")
+    Traceback (most recent call last):
+    ...
+    nengo.exceptions.ValidationError: dt: Euler discretisation is unstable ...
+    """
+    A, B = check_system(A, B)
+    dt = check_positive(dt, "dt")
+    if method not in DISCRETIZE_METHODS:
+        raise ValidationError(
+            f"must be one of {DISCRETIZE_METHODS} (got {method!r})", attr="method"
+        )
+
+    n, k = B.shape
+    if method == "zoh":
+        block = np.zeros((n + k, n + k))
+        block[:n, :n] = A * dt
+        block[:n, n:] = B * dt
+        exp_block = expm(block)
+        Ad, Bd = exp_block[:n, :n], exp_block[:n, n:]
+    elif method == "euler":
+        Ad, Bd = np.eye(n) + A * dt, B * dt
+    else:
+        lhs = np.eye(n) - A * (dt / 2)
+        Ad = np.linalg.solve(lhs, np.eye(n) + A * (dt / 2))
+        Bd = np.linalg.solve(lhs, B * dt)
+
+    radius = spectral_radius(Ad)
+    if radius > 1 + 1e-12:
+        raise ValidationError(_instability_message(A, dt, method, radius), attr="dt")
+    return Ad, Bd
+
+
+def spectral_radius(matrix):
+    """Largest absolute eigenvalue of a square matrix."""
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+
+
+def euler_max_dt(A):
+    """Largest ``dt`` at which the Euler discretisation of ``A`` is stable.
+
+    Parameters
+    ----------
+    A : (n, n) array_like
+        Continuous-time state matrix, with all eigenvalues in the left half-plane.
+
+    Returns
+    -------
+    float
+        ``min(-2 Re(e) / |e|^2)`` over the eigenvalues ``e`` of ``A``; 0 if ``A``
+        has an eigenvalue with non-negative real part other than 0 itself, and
+        inf if all eigenvalues are 0.
+
+    Examples
+    --------
+    The smallest stable ``theta / dt`` of a Legendre memory of order 16:
+
+    >>> A, _ = legendre_delay(theta=1.0, order=16)
+    >>> print(f"{1.0 / euler_max_dt(A):.1f}")
+    59.7
+    """
+    eigenvalues = np.linalg.eigvals(np.asarray(A, dtype=float))
+    eigenvalues = eigenvalues[eigenvalues != 0]
+    if len(eigenvalues) == 0:
+        return np.inf
+    if np.any(eigenvalues.real >= 0):
+        return 0.0
+    return float(np.min(-2 * eigenvalues.real / np.abs(eigenvalues) ** 2))
+
+
+def _instability_message(A, dt, method, radius):
+    message = (
+        f"{method!r} discretisation with dt={dt:g} gives an unstable system "
+        f"(spectral radius {radius:.6g} > 1). "
+    )
+    if method != "euler":
+        return message + "The continuous-time system A is itself unstable."
+
+    max_dt = euler_max_dt(A)
+    message = (
+        f"Euler discretisation is unstable at dt={dt:g} (spectral radius "
+        f"{radius:.6g} > 1); it needs dt <= {max_dt:.6g}. "
+    )
+    theta = -1.0 / A[0, 0] if A[0, 0] < 0 else None
+    if theta is not None and np.allclose(A, legendre_delay(theta, len(A))[0]):
+        message += (
+            f"A Legendre memory of order {len(A)} is stable under Euler only for "
+            f"theta / dt >= {theta / max_dt:.4g} steps (here {theta / dt:.4g}). "
+        )
+    return message + "Use method='zoh', a smaller dt or a longer theta."
+
+
+class SynapseMapping(NamedTuple):
+    """Connection transforms and synapses that implement a discrete system in a loop.
+
+    See `synapse_mapping`.
+
+    Attributes
+    ----------
+    recurrent_transform : (n, n) ndarray
+        Transform on the recurrent connection, which goes through the loop synapse.
+    input_transforms : tuple of (n, k) ndarray
+        One transform per input connection.
+    input_synapses : tuple of nengo.LinearFilter
+        The synapse of each input connection, in the same order.
+    """
+
+    recurrent_transform: np.ndarray
+    input_transforms: tuple
+    input_synapses: tuple
+
+
+def synapse_mapping(Ad, Bd, synapse, dt):
+    r"""Transforms that make a loop through ``synapse`` implement ``(Ad, Bd)`` exactly.
+
+    This is NEF principle 3 in discrete time, exact for the synapse as nengo
+    simulates it. A state :math:`x` that feeds back to itself through ``synapse``
+    with ``recurrent_transform`` and receives the input :math:`u` through each
+    ``(input_transforms[j], input_synapses[j])`` connection obeys
+
+    .. math:: x[k + 1] = A_d x[k] + B_d u[k],
+
+    that is, :math:`x` equals the memory :math:`m[k] = A_d m[k-1] + B_d u[k]` one
+    time step late, with no approximation error.
+
+    In a loop, nengo applies a synapse with discrete transfer function
+    :math:`H(z) = N(z) / D(z)` (``D`` monic of degree :math:`n`, ``N`` of lower
+    degree; the simulator's one-step delay included). The loop implements the
+    system exactly when
+
+    .. math:: A' = N(A_d)^{-1} D(A_d),
+
+    and the input enters as :math:`R(z) B_d u / D(z)`, where the matrix polynomial
+    :math:`R(z) = \sum_j R_j z^j = (D(z) I - N(z) A') / (zI - A_d)`. Each term is
+    one input connection with transform :math:`R_j B_d` and the discrete filter
+    :math:`z^j / D(z)`. For ``Lowpass(tau)``, with :math:`a = e^{-dt/\tau}`, this is
+    the familiar :math:`A' = (A_d - aI) / (1 - a)` and an input transform
+    :math:`B_d / (1 - a)` through the same ``Lowpass``; for ``synapse=0`` (a pure
+    one-step delay) it is :math:`A' = A_d` and :math:`B_d`.
+
+    For synapses of order 2 (``Alpha``), :math:`R(z)` also has roots: hidden
+    modes of the loop that the input does not excite but noise on the recurrent
+    connection (spikes) does. A synapse whose hidden modes would be unstable is
+    refused.
+
+    Parameters
+    ----------
+    Ad : (n, n) array_like
+        Discrete state matrix (e.g. from `discretize`).
+    Bd : (n, k) array_like
+        Discrete input matrix.
+    synapse : nengo.LinearFilter or float
+        The synapse of the recurrent loop: ``Lowpass``, ``Alpha``, any nengo
+        ``LinearFilter`` of order at most 2 (analog or digital), or a number
+        ``tau`` meaning ``Lowpass(tau)``, as nengo reads it. ``0`` is a one-step
+        delay.
+    dt : float
+        Time step of the simulator, in seconds (> 0).
+
+    Returns
+    -------
+    SynapseMapping
+        ``(recurrent_transform, input_transforms, input_synapses)``.
+
+    Examples
+    --------
+    A loop through a ``Lowpass(0.1)`` synapse:
+
+    >>> A, B = legendre_delay(theta=1.0, order=4)
+    >>> Ad, Bd = discretize(A, B, dt=0.001)
+    >>> mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), dt=0.001)
+    >>> with nengo.Network() as model:
+    ...     stim = nengo.Node(nengo.processes.WhiteSignal(10, high=1))
+    ...     state = nengo.Node(size_in=4)
+    ...     conn = nengo.Connection(
+    ...         state, state, transform=mapping.recurrent_transform,
+    ...         synapse=nengo.Lowpass(0.1))
+    ...     for transform, synapse in zip(
+    ...             mapping.input_transforms, mapping.input_synapses):
+    ...         _ = nengo.Connection(
+    ...             stim, state, transform=transform, synapse=synapse)
+    """
+    Ad, Bd = check_system(Ad, Bd)
+    dt = check_positive(dt, "dt")
+    synapse = _as_linear_filter(synapse)
+    num, den = loop_transfer_function(synapse, dt)
+    order = len(den) - 1
+    identity = np.eye(len(Ad))
+
+    numerator_at_Ad = _polyval_matrix(num, Ad)
+    if np.linalg.cond(numerator_at_Ad) > 1e12:
+        raise ValidationError(
+            f"{synapse} has a zero that coincides with a pole of the system, so no "
+            "recurrent transform can implement it; choose another synapse",
+            attr="synapse",
+        )
+    recurrent = np.linalg.solve(numerator_at_Ad, _polyval_matrix(den, Ad))
+
+    # P(z) = D(z) I - N(z) A' has coefficients P[j] of z^j; divide by (zI - Ad).
+    padded_num = np.concatenate([np.zeros(order + 1 - len(num)), num])
+    P = [
+        den[order - j] * identity - padded_num[order - j] * recurrent
+        for j in range(order + 1)
+    ]
+    R = [None] * order
+    R[order - 1] = P[order]
+    for j in range(order - 1, 0, -1):
+        R[j - 1] = P[j] + Ad @ R[j]
+    remainder = P[0] + Ad @ R[0]
+    assert np.allclose(remainder, 0, atol=1e-6 * max(1, np.abs(P[0]).max()))
+
+    _check_hidden_modes(Ad, num, den, synapse)
+
+    if len(num) == 1 and order == 1:
+        # The input filter 1 / D(z) is the synapse itself up to the gain N.
+        return SynapseMapping(recurrent, (R[0] @ Bd / num[0],), (synapse,))
+    input_synapses = tuple(
+        nengo.LinearFilter([1.0] + [0.0] * j, den, analog=False) for j in range(order)
+    )
+    return SynapseMapping(
+        recurrent, tuple(R[j] @ Bd for j in range(order)), input_synapses
+    )
+
+
+def loop_transfer_function(synapse, dt):
+    r"""The discrete transfer function of ``synapse`` in a nengo loop.
+
+    Nengo discretises an analog ``LinearFilter`` with its ``method`` (ZOH by
+    default) at build time. A strictly proper filter is stepped one sample ahead
+    and the simulator applies synapses after the other operators of a step, so
+    in a loop it acts as its plain discrete transfer function :math:`H_d(z)`; a
+    filter with direct feedthrough acts as :math:`z^{-1} H_d(z)`.
+
+    Parameters
+    ----------
+    synapse : nengo.LinearFilter
+        The synapse.
+    dt : float
+        Time step in seconds.
+
+    Returns
+    -------
+    num, den : ndarray
+        Coefficients of :math:`N(z)` and :math:`D(z)`, highest power first, with
+        ``den`` monic and ``len(num) < len(den)``.
+
+    Examples
+    --------
+    ``synapse=0`` is a pure one-step delay, :math:`1 / z`:
+
+    >>> loop_transfer_function(nengo.Lowpass(0), dt=0.001)
+    (array([1.]), array([1., 0.]))
+    """
+    A, B, C, D = tf2ss(synapse.num, synapse.den)
+    if synapse.analog and len(A) > 0:
+        A, B, C, D, _ = cont2discrete((A, B, C, D), dt, method=synapse.method)
+    if len(A) == 0:
+        num, den = np.atleast_1d(D).ravel(), np.ones(1)
+    else:
+        num, den = ss2tf(A, B, C, D)
+        num = np.atleast_2d(num)[0]
+    if len(A) == 0 or np.any(D != 0):
+        den = np.append(den, 0.0)
+    num = np.trim_zeros(np.asarray(num, dtype=float), "f")
+    num, den = num / den[0], den / den[0]
+    return num, den
+
+
+def _as_linear_filter(synapse):
+    if synapse is None:
+        raise ValidationError(
+            "must delay the signal: a recurrent loop with synapse=None has no time "
+            "step to act in (use 0 for a one-step delay, or a Lowpass time "
+            "constant)",
+            attr="synapse",
+        )
+    if isinstance(synapse, (int, float, np.number)) and not isinstance(
+        synapse, (bool, np.bool_)
+    ):
+        if not np.isfinite(synapse) or synapse < 0:
+            raise ValidationError(
+                f"a Lowpass time constant must be finite and >= 0 (got {synapse})",
+                attr="synapse",
+            )
+        return nengo.Lowpass(synapse)
+    if not isinstance(synapse, nengo.LinearFilter):
+        raise ValidationError(
+            "must be a nengo LinearFilter (Lowpass, Alpha, or LinearFilter of "
+            f"order <= {MAX_SYNAPSE_ORDER}) or a Lowpass time constant "
+            f"(got {synapse!r})",
+            attr="synapse",
+        )
+    filter_order = len(np.trim_zeros(np.atleast_1d(synapse.den), "f")) - 1
+    if filter_order > MAX_SYNAPSE_ORDER:
+        raise ValidationError(
+            f"must be a LinearFilter of order <= {MAX_SYNAPSE_ORDER} (got order "
+            f"{filter_order}: {synapse})",
+            attr="synapse",
+        )
+    return synapse
+
+
+def _polyval_matrix(coefficients, matrix):
+    """Evaluate a polynomial (highest power first) at a square matrix (Horner)."""
+    result = np.zeros_like(matrix)
+    for coefficient in coefficients:
+        result = result @ matrix + coefficient * np.eye(len(matrix))
+    return result
+
+
+def _check_hidden_modes(Ad, num, den, synapse):
+    """Refuse a loop whose closed-loop poles (other than those of Ad) are unstable."""
+    if len(den) <= 2:
+        return
+    padded_num = np.concatenate([np.zeros(len(den) - len(num)), num])
+    largest = 0.0
+    for eigenvalue in np.linalg.eigvals(Ad):
+        gain = np.polyval(den, eigenvalue) / np.polyval(num, eigenvalue)
+        poles = np.roots(den - gain * padded_num)
+        largest = max(largest, np.max(np.abs(poles)))
+    if largest >= 1:
+        raise ValidationError(
+            f"{synapse} would make the loop unstable (a hidden closed-loop pole has "
+            f"magnitude {largest:.6g} >= 1); use a Lowpass synapse, a shorter "
+            "time constant or a longer theta",
+            attr="synapse",
+        )
