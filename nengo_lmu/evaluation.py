@@ -1,0 +1,73 @@
+"""Measuring memories: error metrics and exactly delayed targets (pure numpy)."""
+
+import numpy as np
+from nengo.exceptions import ValidationError
+
+
+def nrmse(estimate, target, axis=0):
+    r"""Normalised root-mean-square error, :math:`RMS(x - y) / RMS(y)`.
+
+    Parameters
+    ----------
+    estimate : array_like
+        The estimate :math:`x`.
+    target : array_like
+        The target :math:`y`, of the same shape.
+    axis : int or None, optional
+        Axis over which the RMS is taken; None for all elements.
+
+    Returns
+    -------
+    float or ndarray
+        The NRMSE, one per remaining index if ``axis`` is not None.
+
+    Examples
+    --------
+    >>> print(f"{nrmse([1.1, -0.9], [1.0, -1.0]):.3f}")
+    0.100
+    """
+    estimate, target = np.asarray(estimate, float), np.asarray(target, float)
+    if estimate.shape != target.shape:
+        raise ValidationError(
+            f"must have the shape of target {target.shape} (got {estimate.shape})",
+            attr="estimate",
+        )
+    rms_error = np.sqrt(np.mean((estimate - target) ** 2, axis=axis))
+    return rms_error / np.sqrt(np.mean(target**2, axis=axis))
+
+
+def periodic_delay(signal, steps):
+    """Delay a periodic, band-limited sampled signal by any number of steps.
+
+    The samples are taken to be one period of a signal band-limited below the
+    Nyquist frequency (such as `nengo.processes.WhiteSignal` over one period), so
+    a delay by a fraction of a step is exact: a phase shift of its Fourier series.
+
+    Parameters
+    ----------
+    signal : (n_steps, ...) array_like
+        One period of the signal, sampled along the first axis.
+    steps : float
+        The delay in time steps; need not be an integer.
+
+    Returns
+    -------
+    (n_steps, ...) ndarray
+        ``delayed[k] = signal(k - steps)``, wrapping around the period.
+
+    Examples
+    --------
+    A whole-step delay is a roll; a half step interpolates exactly:
+
+    >>> x = np.sin(2 * np.pi * np.arange(8) / 8)
+    >>> np.allclose(periodic_delay(x, 1), np.roll(x, 1))
+    True
+    >>> np.allclose(periodic_delay(x, 0.5), np.sin(2 * np.pi * (np.arange(8) - 0.5) / 8))
+    True
+    """
+    signal = np.asarray(signal, dtype=float)
+    n_steps = signal.shape[0]
+    frequencies = np.fft.rfftfreq(n_steps)
+    phase = np.exp(-2j * np.pi * frequencies * steps)
+    phase = phase.reshape((-1,) + (1,) * (signal.ndim - 1))
+    return np.fft.irfft(np.fft.rfft(signal, axis=0) * phase, n=n_steps, axis=0)

@@ -1,0 +1,1 @@
+"""Nengo networks built from the LMU math."""
