@@ -1,0 +1,477 @@
+r"""State-space realisations that suit a memory represented by neurons.
+
+A neural memory represents the state :math:`x` of :math:`\dot x = A x + B u` with
+one population of neurons per dimension. In the Legendre basis the dimensions have
+very different ranges (the higher coefficients of a typical input are small), so
+populations of equal radius waste most of their range on some of them. The memory
+can instead represent :math:`z = T^{-1} x`, that is the equivalent system
+
+.. math:: \dot z = (T^{-1} A T) z + (T^{-1} B) u, \qquad y = (C T) z,
+
+and report results in the original basis as :math:`x = T z`. The functions here
+choose ``T``: `balanced_realization` spreads the input-output behaviour evenly over
+the dimensions, `state_scaling` gives every dimension the same rms for the expected
+input, and `realize` does one after the other.
+"""
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+from scipy.integrate import quad_vec
+from scipy.linalg import solve_continuous_lyapunov
+
+from nengo_lmu.discretize import discretize
+from nengo_lmu.sequence import evaluate_memory
+from nengo_lmu.validation import (
+    check_integer,
+    check_matrix,
+    check_positive,
+    check_system,
+)
+
+# Gramians come from a Lyapunov solver accurate to about eps * |W|, so a Hankel
+# singular value that is truly zero is computed as roughly sqrt(eps) * cond; below
+# this ratio to the largest one it cannot be told apart from zero.
+MIN_HANKEL_RATIO = 1e-5
+
+# A state dimension whose rms is below this fraction of the largest is taken as not
+# reached by the input, and keeps a scale of 1.
+UNREACHED_RMS_RATIO = 1e-12
+
+# The simulated estimate skips the time the slowest mode takes to decay by e^-14
+# (about 1e-6), so that the zero initial state does not bias it.
+TRANSIENT_DECAYS = 14.0
+
+# Default simulated estimate: 1000 slowest time constants, within these bounds.
+MIN_DEFAULT_STEPS = 100_000
+MAX_DEFAULT_STEPS = 1_000_000
+
+
+def balanced_realization(A, B, C):
+    r"""The similarity transform that balances the stable system ``(A, B, C)``.
+
+    With :math:`x = T z`, the system :math:`(T^{-1} A T, T^{-1} B, C T)` is
+    balanced: its controllability Gramian :math:`W_c` and observability Gramian
+    :math:`W_o`, the solutions of
+
+    .. math::
+
+        A W_c + W_c A^T + B B^T = 0, \qquad A^T W_o + W_o A + C^T C = 0,
+
+    are equal and diagonal, and hold the Hankel singular values in decreasing
+    order. Each balanced dimension is then as easy to reach from the input as it is
+    to see in the output, and the dimensions are sorted by how much they matter to
+    the output.
+
+    The transform comes from the square-root algorithm: with Gramian factors
+    :math:`W_c = L_c L_c^T`, :math:`W_o = L_o L_o^T` and the singular value
+    decomposition :math:`L_o^T L_c = U \Sigma V^T`,
+
+    .. math::
+
+        T = L_c V \Sigma^{-1/2}, \qquad T^{-1} = \Sigma^{-1/2} U^T L_o^T.
+
+    The sign of each balanced dimension is chosen so that the input drives it
+    positively (the largest entry of its row of :math:`T^{-1} B` is positive).
+
+    The output ``C`` says what the memory is read for. For a Legendre memory
+    decoded over its whole window, pass readouts spread over the window, scaled so
+    the output energy does not depend on how many there are, e.g.
+    ``legendre_readout(order, np.linspace(0, 1, 2 * order + 1))`` divided by
+    ``np.sqrt(2 * order + 1)``. For a memory read only at the full delay, pass
+    ``C = np.ones((1, order))``.
+
+    Parameters
+    ----------
+    A : (n, n) array_like
+        Continuous-time state matrix; all its eigenvalues must have negative real
+        parts.
+    B : (n, k) or (n,) array_like
+        Input matrix.
+    C : (m, n) or (n,) array_like
+        Output matrix; a 1-D ``C`` is one output row.
+
+    Returns
+    -------
+    T : (n, n) ndarray
+        Maps the balanced state to the original one: :math:`x = T z`.
+    T_inv : (n, n) ndarray
+        The inverse of ``T``: :math:`z = T^{-1} x`.
+
+    Raises
+    ------
+    nengo.exceptions.ValidationError
+        If ``A`` is unstable, the shapes do not match, or the system is not minimal
+        to working precision (a Hankel singular value below ``MIN_HANKEL_RATIO``
+        times the largest: a state the input does not reach or ``C`` does not see).
+
+    See Also
+    --------
+    state_scaling : scales each dimension to the same rms for the expected input.
+    realize : balances, then scales.
+
+    Examples
+    --------
+    Balance a Legendre memory decoded over its whole window; the Gramians of the
+    balanced system hold the Hankel singular values:
+
+    >>> from scipy.linalg import solve_continuous_lyapunov
+    >>> from nengo_lmu.legendre import legendre_delay, legendre_readout
+    >>> A, B = legendre_delay(theta=0.1, order=4)
+    >>> C = legendre_readout(4, np.linspace(0, 1, 9)) / np.sqrt(9)
+    >>> T, T_inv = balanced_realization(A, B, C)
+    >>> Bz = T_inv @ B
+    >>> Wc = solve_continuous_lyapunov(T_inv @ A @ T, -Bz @ Bz.T)
+    >>> print(np.round(np.diag(Wc), 3))
+    [0.786 0.572 0.356 0.131]
+    """
+    A, B = check_system(A, B)
+    C = _check_readout(C, len(A))
+    _check_stable(A)
+
+    controllability = _gramian(A, B)
+    observability = _gramian(A.T, C.T)
+    controllability_factor = _gramian_factor(controllability)
+    observability_factor = _gramian_factor(observability)
+    U, hankel, Vt = np.linalg.svd(observability_factor.T @ controllability_factor)
+
+    if hankel[-1] <= MIN_HANKEL_RATIO * hankel[0]:
+        raise _not_minimal_error(hankel, controllability, observability)
+
+    inv_sqrt_hankel = 1.0 / np.sqrt(hankel)
+    T = controllability_factor @ Vt.T * inv_sqrt_hankel
+    T_inv = inv_sqrt_hankel[:, None] * (U.T @ observability_factor.T)
+
+    input_rows = T_inv @ B
+    largest = input_rows[np.arange(len(A)), np.argmax(np.abs(input_rows), axis=1)]
+    signs = np.where(largest < 0, -1.0, 1.0)
+    return T * signs, signs[:, None] * T_inv
+
+
+def state_scaling(
+    A,
+    B,
+    dt=0.001,
+    input_process=None,
+    band_limit=None,
+    rms=1.0,
+    n_steps=None,
+    rng=None,
+):
+    r"""Diagonal transform that gives every state dimension unit rms.
+
+    With :math:`x = T z` and ``T = diag(s)``, where :math:`s_i` is the rms
+    (:math:`\sqrt{\overline{x_i^2}}`, about zero) of state dimension :math:`i` for
+    the expected input, every dimension of :math:`z` has unit rms, so populations of
+    neurons with radius 1 can represent it.
+
+    Describe the expected input in one of two ways:
+
+    ``input_process``
+        A sample of the process is generated with ``input_process.run_steps`` and
+        fed to the system discretised with zero-order hold at ``dt``, from a zero
+        state. The first ``TRANSIENT_DECAYS`` slowest time constants are skipped;
+        the next ``n_steps`` give the rms. The estimate is only as good as the
+        sample. A periodic signal gains nothing from more than one period, and
+        states driven mostly by the top of the input band see few independent
+        frequency components: with ``WhiteSignal(period=100, high=10)``, the rms
+        of the highest coefficient of a Legendre memory of order 6 and
+        ``theta=0.1`` varies by about 3.5% (standard deviation) from one
+        realisation to the next, the lowest by about 2%.
+    ``band_limit`` and ``rms``
+        Computed rather than sampled, for input whose power spectrum is flat from
+        0 to ``band_limit`` Hz, with variance ``rms**2`` in each (independent)
+        input channel. The state covariance is
+
+        .. math::
+
+            \int_{-f_b}^{f_b} G(f)\, \frac{\mathrm{rms}^2}{2 f_b}\, G(f)^H df,
+            \qquad G(f) = (2 \pi i f I - A)^{-1} B,
+
+        integrated numerically (adaptive Gauss-Kronrod, relative accuracy about
+        1e-10). This is the continuous-time system; it ignores ``dt``.
+
+    A dimension with rms below ``UNREACHED_RMS_RATIO`` times the largest (one that
+    the input does not reach) keeps a scale of 1; with zero input, ``T`` is the
+    identity.
+
+    Parameters
+    ----------
+    A : (n, n) array_like
+        Continuous-time state matrix; all its eigenvalues must have negative real
+        parts.
+    B : (n, k) or (n,) array_like
+        Input matrix.
+    dt : float, optional
+        Time step in seconds (> 0) of the simulation with ``input_process``.
+    input_process : nengo.Process, optional
+        Process without input and with ``default_size_out == k`` that generates
+        the expected input. Give either this or ``band_limit``.
+    band_limit : float, optional
+        Highest frequency of the expected input, in Hz (> 0).
+    rms : float, optional
+        Rms of each channel of the band-limited input (> 0); used with
+        ``band_limit`` only.
+    n_steps : int, optional
+        Number of time steps (>= 1) over which to measure the rms with
+        ``input_process``. Default: 1000 slowest time constants of ``A``, at
+        least 100,000 and at most 1,000,000 steps.
+    rng : numpy.random.RandomState, optional
+        Random number generator for ``input_process`` (unless the process has a
+        seed), as nengo processes take it. Default: numpy's global one.
+
+    Returns
+    -------
+    T : (n, n) ndarray
+        Diagonal matrix of the state rms: :math:`x = T z`.
+    T_inv : (n, n) ndarray
+        Its inverse: :math:`z = T^{-1} x`.
+
+    See Also
+    --------
+    balanced_realization : balances the system before it is scaled.
+    realize : balances, then scales.
+
+    Examples
+    --------
+    The rms of each Legendre coefficient for 10 Hz input of rms 0.3:
+
+    >>> from nengo_lmu.legendre import legendre_delay
+    >>> A, B = legendre_delay(theta=0.1, order=6)
+    >>> T, T_inv = state_scaling(A, B, band_limit=10, rms=0.3)
+    >>> print(np.round(np.diag(T), 3))
+    [0.202 0.307 0.265 0.151 0.063 0.019]
+
+    A sample of white noise with that spectrum gives about the same:
+
+    >>> process = nengo.processes.WhiteSignal(period=100, high=10, rms=0.3)
+    >>> T_sample, _ = state_scaling(
+    ...     A, B, input_process=process, rng=np.random.RandomState(1))
+    >>> np.allclose(np.diag(T_sample), np.diag(T), rtol=0.05)
+    True
+    """
+    A, B = check_system(A, B)
+    _check_stable(A)
+    dt = check_positive(dt, "dt")
+    rms = check_positive(rms, "rms")
+    if n_steps is not None:
+        n_steps = check_integer(n_steps, "n_steps", low=1)
+    if input_process is None and band_limit is None:
+        raise ValidationError(
+            "the expected input is needed: give either input_process (a "
+            "nengo.Process) or band_limit (in Hz, with rms)",
+            attr="input_process",
+        )
+    if input_process is not None and band_limit is not None:
+        raise ValidationError(
+            "give either input_process or band_limit, not both",
+            attr="input_process",
+        )
+
+    if input_process is not None:
+        _check_input_process(input_process, B.shape[1])
+        if rng is not None and not isinstance(rng, np.random.RandomState):
+            raise ValidationError(
+                f"must be a numpy.random.RandomState (got {rng!r})", attr="rng"
+            )
+        state_rms = _simulated_state_rms(A, B, dt, input_process, n_steps, rng)
+    else:
+        band_limit = check_positive(band_limit, "band_limit")
+        state_rms = _band_limited_state_rms(A, B, band_limit, rms)
+
+    reached = state_rms > UNREACHED_RMS_RATIO * np.max(state_rms)
+    scale = np.where(reached, state_rms, 1.0)
+    return np.diag(scale), np.diag(1.0 / scale)
+
+
+def realize(
+    A,
+    B,
+    C,
+    dt=0.001,
+    input_process=None,
+    band_limit=None,
+    rms=1.0,
+    balance=True,
+    n_steps=None,
+    rng=None,
+):
+    r"""Balance the system, then scale the balanced dimensions to unit rms.
+
+    Returns the product of `balanced_realization` (if ``balance``) and of
+    `state_scaling` applied to the balanced system: with :math:`x = T z`, the
+    represented state :math:`z` of the system :math:`(T^{-1} A T, T^{-1} B, C T)`
+    has balanced dimensions, each of unit rms for the expected input.
+
+    Parameters
+    ----------
+    A : (n, n) array_like
+        Continuous-time state matrix; all its eigenvalues must have negative real
+        parts.
+    B : (n, k) or (n,) array_like
+        Input matrix.
+    C : (m, n) or (n,) array_like
+        Output matrix to balance for (see `balanced_realization`). Checked but not
+        used if ``balance`` is False.
+    dt, input_process, band_limit, rms, n_steps, rng
+        The expected input, as in `state_scaling`.
+    balance : bool, optional
+        Whether to balance before scaling; if False, this is `state_scaling`.
+
+    Returns
+    -------
+    T : (n, n) ndarray
+        Maps the represented state to the original one: :math:`x = T z`.
+    T_inv : (n, n) ndarray
+        The inverse of ``T``: :math:`z = T^{-1} x`.
+
+    Examples
+    --------
+    >>> from nengo_lmu.legendre import legendre_delay, legendre_readout
+    >>> A, B = legendre_delay(theta=0.1, order=6)
+    >>> C = legendre_readout(6, np.linspace(0, 1, 13)) / np.sqrt(13)
+    >>> T, T_inv = realize(A, B, C, band_limit=10, rms=0.3)
+    >>> A_z, B_z, C_z = T_inv @ A @ T, T_inv @ B, C @ T
+    """
+    A, B = check_system(A, B)
+    C = _check_readout(C, len(A))
+    if balance:
+        T_balanced, T_balanced_inv = balanced_realization(A, B, C)
+    else:
+        T_balanced = T_balanced_inv = np.eye(len(A))
+    T_scale, T_scale_inv = state_scaling(
+        T_balanced_inv @ A @ T_balanced,
+        T_balanced_inv @ B,
+        dt=dt,
+        input_process=input_process,
+        band_limit=band_limit,
+        rms=rms,
+        n_steps=n_steps,
+        rng=rng,
+    )
+    return T_balanced @ T_scale, T_scale_inv @ T_balanced_inv
+
+
+def _check_readout(C, n):
+    C = np.asarray(C, dtype=float)[None, :] if np.ndim(C) == 1 else C
+    return check_matrix(C, "C", (None, n))
+
+
+def _check_stable(A):
+    eigenvalues = np.linalg.eigvals(A)
+    if np.any(eigenvalues.real >= 0):
+        raise ValidationError(
+            "must be stable: every eigenvalue must have a negative real part (the "
+            f"largest real part is {np.max(eigenvalues.real):.6g})",
+            attr="A",
+        )
+
+
+def _check_input_process(process, n_inputs):
+    if not isinstance(process, nengo.Process):
+        raise ValidationError(
+            f"must be a nengo.Process (got {process!r})", attr="input_process"
+        )
+    if process.default_size_in != 0:
+        raise ValidationError(
+            "must be a process without input (default_size_in 0; got "
+            f"{process.default_size_in})",
+            attr="input_process",
+        )
+    if process.default_size_out != n_inputs:
+        raise ValidationError(
+            f"must output one value per input of the system: default_size_out "
+            f"must be {n_inputs} (got {process.default_size_out})",
+            attr="input_process",
+        )
+
+
+def _gramian(A, B):
+    """Solution W of A W + W A^T + B B^T = 0, made exactly symmetric."""
+    gramian = solve_continuous_lyapunov(A, -B @ B.T)
+    return (gramian + gramian.T) / 2
+
+
+def _gramian_factor(gramian):
+    """A factor L with L L^T equal to the symmetric positive semi-definite gramian."""
+    try:
+        return np.linalg.cholesky(gramian)
+    except np.linalg.LinAlgError:
+        # Numerically semi-definite: rounding left eigenvalues slightly negative.
+        eigenvalues, eigenvectors = np.linalg.eigh(gramian)
+        return eigenvectors * np.sqrt(np.clip(eigenvalues, 0, None))
+
+
+def _not_minimal_error(hankel, controllability, observability):
+    def conditioning(gramian):
+        eigenvalues = np.linalg.eigvalsh(gramian)
+        return eigenvalues[0] / eigenvalues[-1]
+
+    unreached = conditioning(controllability) <= conditioning(observability)
+    return ValidationError(
+        "the system is not minimal: its smallest Hankel singular value is "
+        f"{hankel[-1] / hankel[0]:.3g} times its largest (limit "
+        f"{MIN_HANKEL_RATIO:g}), so some state is "
+        + (
+            "(nearly) unreachable from the input"
+            if unreached
+            else "(nearly) invisible in the output C"
+        )
+        + ". Remove that state, or choose a C that sees every state.",
+        attr="B" if unreached else "C",
+    )
+
+
+def _slowest_time_constant(A):
+    return 1.0 / np.min(-np.linalg.eigvals(A).real)
+
+
+def _band_limited_state_rms(A, B, band_limit, rms):
+    """Rms of each state for input of flat spectrum up to band_limit Hz."""
+    identity = np.eye(len(A))
+
+    def power(frequency):
+        transfer = np.linalg.solve(2j * np.pi * frequency * identity - A, B)
+        return np.sum(np.abs(transfer) ** 2, axis=1)
+
+    # Over all frequencies, the integral is the controllability Gramian: it sets
+    # the absolute accuracy, and the input reaches no state if it is zero.
+    whole_band = np.diag(_gramian(A, B)) / 2
+    if np.max(whole_band) == 0:
+        return np.zeros(len(A))
+
+    # The spectrum is even, so integrate over positive frequencies and double; the
+    # resonant frequencies of A are breakpoints for the adaptive quadrature.
+    resonances = np.abs(np.linalg.eigvals(A).imag) / (2 * np.pi)
+    integral, _ = quad_vec(
+        power,
+        0.0,
+        band_limit,
+        epsabs=1e-13 * np.max(whole_band),
+        epsrel=1e-10,
+        norm="max",
+        points=resonances[(resonances > 0) & (resonances < band_limit)],
+    )
+    variance = rms**2 / band_limit * integral
+    return np.sqrt(variance)
+
+
+def _simulated_state_rms(A, B, dt, process, n_steps, rng):
+    """Rms of each state of the ZOH-discretised system driven by a process sample."""
+    Ad, Bd = discretize(A, B, dt, method="zoh")
+    slowest = _slowest_time_constant(A)
+    n_skip = int(np.ceil(TRANSIENT_DECAYS * slowest / dt))
+    if n_steps is None:
+        n_steps = int(
+            np.clip(np.ceil(1000 * slowest / dt), MIN_DEFAULT_STEPS, MAX_DEFAULT_STEPS)
+        )
+    inputs = process.run_steps(
+        n_skip + n_steps, d=B.shape[1], dt=dt, rng=np.random if rng is None else rng
+    )
+    if not np.all(np.isfinite(inputs)):
+        raise ValidationError("generated NaN or inf", attr="input_process")
+    states = sum(
+        evaluate_memory(inputs[:, [column]], Ad, Bd[:, [column]])
+        for column in range(B.shape[1])
+    )
+    return np.sqrt(np.mean(states[n_skip:] ** 2, axis=0))

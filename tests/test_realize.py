@@ -1,0 +1,340 @@
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+from scipy.linalg import block_diag, logm, solve_continuous_lyapunov
+
+from nengo_lmu.discretize import discretize
+from nengo_lmu.legendre import legendre_delay, legendre_readout
+from nengo_lmu.realize import (
+    _gramian_factor,
+    balanced_realization,
+    realize,
+    state_scaling,
+)
+
+
+def whole_window_readout(order):
+    r = np.linspace(0, 1, 2 * order + 1)
+    return legendre_readout(order, r) / np.sqrt(len(r))
+
+
+def gramians(A, B, C):
+    controllability = solve_continuous_lyapunov(A, -B @ B.T)
+    observability = solve_continuous_lyapunov(A.T, -C.T @ C)
+    return controllability, observability
+
+
+def transfer_function(A, B, C, s):
+    return C @ np.linalg.solve(s * np.eye(len(A)) - A, B)
+
+
+def random_stable_system(rng, n, k, m):
+    A = rng.randn(n, n)
+    A -= (np.max(np.linalg.eigvals(A).real) + 0.5) * np.eye(n)
+    return A, rng.randn(n, k), rng.randn(m, n)
+
+
+def band_limited_variance(A, B, band_limit, rms):
+    """Closed-form frequency-limited Gramian (Gawronski and Juang, 1990)."""
+    omega = 2 * np.pi * band_limit
+    identity = np.eye(len(A))
+    ratio = (A + 1j * omega * identity) @ np.linalg.inv(A - 1j * omega * identity)
+    S = 1j / (2 * np.pi) * logm(ratio)
+    gramian = solve_continuous_lyapunov(A, -B @ B.T)
+    limited = (S @ gramian + gramian @ S.conj().T).real
+    return rms**2 / (2 * band_limit) * np.diag(limited)
+
+
+def simulated_rms(A, B, inputs, dt, n_skip):
+    """Plain-loop ZOH simulation, independent of the code under test."""
+    Ad, Bd = discretize(A, B, dt)
+    state = np.zeros(len(A))
+    sum_squares = np.zeros(len(A))
+    for step, u in enumerate(inputs):
+        state = Ad @ state + Bd @ u
+        if step >= n_skip:
+            sum_squares += state**2
+    return np.sqrt(sum_squares / (len(inputs) - n_skip))
+
+
+@pytest.mark.parametrize(
+    "order, readout", [(6, "window"), (12, "window"), (12, "delay"), (3, "random")]
+)
+def test_balanced_gramians_equal_diagonal_decreasing(order, readout, rng):
+    if readout == "random":
+        A, B, C = random_stable_system(rng, order, 2, 2)
+    else:
+        A, B = legendre_delay(0.1, order)
+        C = whole_window_readout(order) if readout == "window" else np.ones(order)
+    T, T_inv = balanced_realization(A, B, C)
+
+    assert np.allclose(T @ T_inv, np.eye(order), atol=1e-10)
+    Wc, Wo = gramians(T_inv @ A @ T, T_inv @ B, np.atleast_2d(C) @ T)
+    hankel = np.diag(Wc)
+    assert np.allclose(Wc, np.diag(hankel), atol=1e-10 * hankel[0])
+    assert np.allclose(Wo, Wc, atol=1e-10 * hankel[0])
+    assert np.all(np.diff(hankel) < 0)
+    assert np.all(hankel > 0)
+    # The input drives every balanced dimension positively.
+    Bz = T_inv @ B
+    assert np.all(Bz[np.arange(order), np.argmax(np.abs(Bz), axis=1)] > 0)
+
+
+def test_balanced_preserves_transfer_function(rng):
+    A, B, C = random_stable_system(rng, 5, 2, 3)
+    T, T_inv = balanced_realization(A, B, C)
+    for s in [0.0, 0.3 + 2j, 5j, -0.1 + 40j]:
+        assert np.allclose(
+            transfer_function(T_inv @ A @ T, T_inv @ B, C @ T, s),
+            transfer_function(A, B, C, s),
+            rtol=1e-10,
+            atol=1e-12,
+        )
+
+
+@pytest.mark.parametrize("a, b, c", [(2.0, 3.0, 0.5), (0.1, -1.0, 4.0)])
+def test_balanced_one_dimensional_closed_form(a, b, c):
+    T, T_inv = balanced_realization([[-a]], [[b]], [[c]])
+    # Wc = b^2 / 2a and Wo = c^2 / 2a become equal at T^2 = |b / c|.
+    assert T[0, 0] == pytest.approx(np.sign(b) * np.sqrt(abs(b / c)))
+    assert T_inv[0, 0] == pytest.approx(1 / T[0, 0])
+    Wc, _ = gramians(np.array([[-a]]), T_inv @ [[b]], np.array([[c]]) @ T)
+    assert Wc[0, 0] == pytest.approx(abs(b * c) / (2 * a))
+
+
+def test_balanced_decoupled_system_closed_form():
+    """Decoupled 1-D systems balance one by one, sorted by |b c| / 2a."""
+    a, b, c = np.array([1.0, 3.0, 0.5]), np.array([2.0, -4.0, 0.1]), np.ones(3)
+    T, T_inv = balanced_realization(-np.diag(a), np.diag(b), np.diag(c))
+    hankel = np.abs(b * c) / (2 * a)
+    order = np.argsort(-hankel)
+    Wc, _ = gramians(-np.diag(a), T_inv @ np.diag(b), np.diag(c) @ T)
+    assert np.allclose(Wc, np.diag(hankel[order]), atol=1e-12)
+    expected_T = np.zeros((3, 3))
+    expected_T[order, np.arange(3)] = (np.sign(b) * np.sqrt(np.abs(b / c)))[order]
+    assert np.allclose(T, expected_T, atol=1e-12)
+
+
+def test_gramian_factor_of_semidefinite_matrix(rng):
+    vector = rng.randn(4, 1)
+    semidefinite = vector @ vector.T
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(semidefinite)
+    factor = _gramian_factor(semidefinite)
+    assert np.allclose(factor @ factor.T, semidefinite, atol=1e-12)
+
+
+@pytest.mark.parametrize("tau, band_limit, rms", [(0.01, 10.0, 0.3), (1.0, 2.0, 1.5)])
+def test_band_limited_lowpass_closed_form(tau, band_limit, rms):
+    T, T_inv = state_scaling([[-1 / tau]], [[1 / tau]], band_limit=band_limit, rms=rms)
+    variance = (
+        rms**2
+        / band_limit
+        / (2 * np.pi * tau)
+        * np.arctan(2 * np.pi * tau * band_limit)
+    )
+    assert T[0, 0] ** 2 == pytest.approx(variance, rel=1e-9)
+    assert T_inv[0, 0] == pytest.approx(1 / T[0, 0])
+
+
+@pytest.mark.parametrize("order, theta, band_limit", [(6, 0.1, 10.0), (12, 1.0, 3.0)])
+def test_band_limited_legendre_against_frequency_limited_gramian(
+    order, theta, band_limit
+):
+    A, B = legendre_delay(theta, order)
+    T, _ = state_scaling(A, B, band_limit=band_limit, rms=0.3)
+    assert np.allclose(
+        np.diag(T) ** 2, band_limited_variance(A, B, band_limit, 0.3), rtol=1e-8
+    )
+
+
+def test_band_limited_sharp_resonance():
+    """The adaptive quadrature resolves a peak far narrower than the band."""
+    frequency, damping = 2 * np.pi * 5.0, 1e-3
+    A = np.array([[0, 1], [-(frequency**2), -2 * damping * frequency]])
+    B = np.array([[0.0], [1.0]])
+    T, _ = state_scaling(A, B, band_limit=10.0, rms=1.0)
+    assert np.allclose(
+        np.diag(T) ** 2, band_limited_variance(A, B, 10.0, 1.0), rtol=1e-7
+    )
+
+
+def test_band_limited_legendre_values():
+    A, B = legendre_delay(0.1, 6)
+    T, _ = state_scaling(A, B, band_limit=10, rms=0.3)
+    assert np.allclose(
+        np.diag(T), [0.2016, 0.3074, 0.2650, 0.1514, 0.0629, 0.0189], atol=1e-4
+    )
+
+
+def test_process_estimate_is_rms_of_sample():
+    """Over whole periods of a periodic input, the steady-state rms is exact."""
+    dt, period = 0.001, 2.0
+    A, B = legendre_delay(0.1, 6)
+    process = nengo.processes.WhiteSignal(period, high=20, rms=0.5, seed=2)
+    T, T_inv = state_scaling(
+        A, B, dt=dt, input_process=process, n_steps=int(2 * period / dt)
+    )
+    inputs = process.run_steps(int(3 * period / dt), d=1, dt=dt)
+    expected = simulated_rms(A, B, inputs, dt, n_skip=int(period / dt))
+    assert np.allclose(np.diag(T), expected, rtol=1e-5)
+    assert np.allclose(T @ T_inv, np.eye(6))
+
+
+def test_process_scaled_state_has_unit_rms_on_fresh_sample(rng):
+    dt = 0.001
+    # A short window and a wide input band put thousands of independent frequency
+    # components in each state's band, so two samples agree to about 1%.
+    A, B = legendre_delay(0.01, 6)
+    process = nengo.processes.WhiteSignal(period=50, high=400, rms=0.3)
+    T, T_inv = state_scaling(A, B, dt=dt, input_process=process, rng=rng)
+    fresh = process.run_steps(50000, d=1, dt=dt, rng=rng)
+    z_rms = simulated_rms(T_inv @ A @ T, T_inv @ B, fresh, dt, n_skip=100)
+    assert np.allclose(z_rms, 1, rtol=0.04)
+
+
+def test_process_and_band_limited_agree(rng):
+    A, B = legendre_delay(0.1, 6)
+    process = nengo.processes.WhiteSignal(period=100, high=10, rms=0.3)
+    T_process, _ = state_scaling(A, B, input_process=process, rng=rng)
+    T_analytic, _ = state_scaling(A, B, band_limit=10, rms=0.3)
+    # One realisation of 1000 frequency components: a few percent of sampling
+    # error, most in the high coefficients, which depend on the top of the band.
+    assert np.allclose(np.diag(T_process), np.diag(T_analytic), rtol=0.1)
+
+
+def test_multiple_inputs_add_variance():
+    A, B = legendre_delay(0.1, 4)
+    T_one, _ = state_scaling(A, B, band_limit=10)
+    T_two, _ = state_scaling(A, np.hstack([B, 2 * B]), band_limit=10)
+    assert np.allclose(np.diag(T_two) ** 2, 5 * np.diag(T_one) ** 2)
+
+
+@pytest.mark.parametrize("route", ["band_limit", "process"])
+def test_unreached_dimension_keeps_unit_scale(route):
+    A = np.diag([-10.0, -20.0, -5.0])
+    B = np.array([[1.0], [0.0], [2.0]])
+    if route == "band_limit":
+        kwargs = dict(band_limit=5.0)
+    else:
+        kwargs = dict(
+            input_process=nengo.processes.WhiteSignal(10, high=5, seed=0),
+            n_steps=5000,
+        )
+    T, T_inv = state_scaling(A, B, **kwargs)
+    assert np.all(np.isfinite(T)) and np.all(np.isfinite(T_inv))
+    assert T[1, 1] == T_inv[1, 1] == 1
+    assert 0 < T[0, 0] < T[2, 2] < 1
+
+
+def test_zero_input_gives_identity():
+    T, T_inv = state_scaling(-np.eye(2), np.zeros((2, 1)), band_limit=5.0)
+    assert np.array_equal(T, np.eye(2)) and np.array_equal(T_inv, np.eye(2))
+
+
+def test_realize_balanced_and_unit_rms():
+    order = 6
+    A, B = legendre_delay(0.1, order)
+    C = whole_window_readout(order)
+    T, T_inv = realize(A, B, C, band_limit=10, rms=0.3)
+    A_z, B_z, C_z = T_inv @ A @ T, T_inv @ B, C @ T
+
+    assert np.allclose(T @ T_inv, np.eye(order), atol=1e-10)
+    T_check, _ = state_scaling(A_z, B_z, band_limit=10, rms=0.3)
+    assert np.allclose(T_check, np.eye(order), atol=1e-8)
+    # A diagonal scaling of a balanced system keeps both Gramians diagonal.
+    for gramian in gramians(A_z, B_z, C_z):
+        off_diagonal = gramian - np.diag(np.diag(gramian))
+        assert np.allclose(off_diagonal, 0, atol=1e-9 * np.max(np.abs(gramian)))
+    assert np.allclose(
+        transfer_function(A_z, B_z, C_z, 7j), transfer_function(A, B, C, 7j)
+    )
+
+
+def test_realize_without_balance_is_state_scaling():
+    A, B = legendre_delay(0.1, 4)
+    T, T_inv = realize(A, B, np.ones(4), band_limit=10, balance=False)
+    expected_T, expected_T_inv = state_scaling(A, B, band_limit=10)
+    assert np.allclose(T, expected_T) and np.allclose(T_inv, expected_T_inv)
+
+
+class SizedProcess(nengo.Process):
+    def __init__(self, size_in, size_out):
+        super().__init__(default_size_in=size_in, default_size_out=size_out)
+
+
+STABLE_A, STABLE_B = legendre_delay(0.1, 3)
+STABLE_C = np.ones((1, 3))
+
+
+@pytest.mark.parametrize(
+    "A, B, C, match",
+    [
+        (np.diag([-1.0, 0.0]), np.ones((2, 1)), np.ones((1, 2)), "^A: must be stable"),
+        (np.diag([-1.0, 2.0]), np.ones((2, 1)), np.ones((1, 2)), "^A: must be stable"),
+        (np.ones((2, 3)), np.ones((2, 1)), np.ones((1, 3)), "^A: .*square"),
+        (STABLE_A, np.ones((2, 1)), STABLE_C, "^B: .*shape"),
+        (STABLE_A, STABLE_B, np.ones((1, 2)), "^C: .*shape"),
+        (STABLE_A, STABLE_B, np.ones((1, 3, 1)), "^C: .*shape"),
+        (STABLE_A, STABLE_B, [[np.nan, 1, 1]], "^C: .*NaN"),
+    ],
+)
+def test_balanced_invalid(A, B, C, match):
+    with pytest.raises(ValidationError, match=match):
+        balanced_realization(A, B, C)
+    with pytest.raises(ValidationError, match=match):
+        realize(A, B, C, band_limit=1.0)
+
+
+def test_balanced_refuses_non_minimal_system():
+    A, B = legendre_delay(0.1, 4)
+    A_extended = block_diag(A, [[-30.0]])
+    B_unreached = np.vstack([B, [[0.0]]])
+    C_sees_all = np.ones((1, 5))
+    with pytest.raises(ValidationError, match="^B: .*not minimal.*unreachable"):
+        balanced_realization(A_extended, B_unreached, C_sees_all)
+
+    B_reaches_all = np.vstack([B, [[1.0]]])
+    C_blind = np.hstack([np.ones((1, 4)), [[0.0]]])
+    with pytest.raises(ValidationError, match="^C: .*not minimal.*invisible"):
+        balanced_realization(A_extended, B_reaches_all, C_blind)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(), "^input_process: .*either input_process .* or band_limit"),
+        (
+            dict(band_limit=1.0, input_process=nengo.processes.WhiteSignal(1, 5)),
+            "^input_process: .*not both",
+        ),
+        (dict(band_limit=0.0), "^band_limit: .*> 0"),
+        (dict(band_limit=-3.0), "^band_limit: .*> 0"),
+        (dict(band_limit=np.inf), "^band_limit: .*> 0"),
+        (dict(band_limit=1.0, rms=0), "^rms: .*> 0"),
+        (dict(band_limit=1.0, dt=0), "^dt: .*> 0"),
+        (dict(band_limit=1.0, dt="0.001"), "^dt: .*> 0"),
+        (dict(band_limit=1.0, n_steps=0), "^n_steps: .*>= 1"),
+        (dict(band_limit=1.0, n_steps=10.0), "^n_steps: .*integer"),
+        (dict(input_process=lambda t: t), "^input_process: .*nengo.Process"),
+        (
+            dict(input_process=SizedProcess(0, 2)),
+            "^input_process: .*default_size_out must be 1 .got 2",
+        ),
+        (dict(input_process=SizedProcess(1, 1)), "^input_process: .*without input"),
+        (dict(input_process=nengo.Lowpass(0.1)), "^input_process: .*without input"),
+        (
+            dict(input_process=nengo.processes.WhiteSignal(1, 5), rng=0),
+            "^rng: .*RandomState",
+        ),
+    ],
+)
+def test_state_scaling_invalid(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        state_scaling(STABLE_A, STABLE_B, **kwargs)
+
+
+def test_state_scaling_refuses_unstable():
+    with pytest.raises(ValidationError, match="^A: must be stable"):
+        state_scaling(np.diag([-1.0, 1e-9]), np.ones((2, 1)), band_limit=1.0)
