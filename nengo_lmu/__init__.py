@@ -6,16 +6,26 @@ from nengo_lmu.discretize import (
     euler_max_dt,
     synapse_mapping,
 )
+from nengo_lmu.evaluation import nrmse, periodic_delay
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.networks.memory import LegendreMemory
+from nengo_lmu.realize import balanced_realization, realize, state_scaling
+from nengo_lmu.sequence import evaluate_memory, impulse_response
 from nengo_lmu.version import version as __version__
 
 __all__ = [
     "LegendreMemory",
     "SynapseMapping",
+    "balanced_realization",
     "discretize",
     "euler_max_dt",
+    "evaluate_memory",
+    "impulse_response",
     "legendre_delay",
     "legendre_readout",
+    "nrmse",
+    "periodic_delay",
+    "realize",
+    "state_scaling",
     "synapse_mapping",
 ]

@@ -28,7 +28,8 @@ class LegendreMemory(nengo.Network):
     The memory is a loop of passthrough Nodes with a one-step delay
     (``synapse=0``), so ``output`` is exactly :math:`m[k]`, with no lag: the
     current input enters the memory in the same step (KerasLMU's update order).
-    It is a non-neural reference, and runs unchanged on every nengo backend.
+    It is a non-neural reference, built only from passthrough Nodes and
+    connections, which every nengo backend supports.
 
     The transforms are computed for ``dt``; a simulator with another time step is
     refused with a `~nengo.exceptions.ValidationError` when it is built.
