@@ -95,9 +95,10 @@ class PositiveParam(NumberParam):
 class IntegerParam(IntParam):
     """A readonly network parameter that must be an integer >= ``low``."""
 
-    def __init__(self, name, low=1, readonly=True):
-        super().__init__(name, low=low, readonly=readonly)
+    def __init__(self, name, low=1, optional=False, readonly=True):
+        super().__init__(name, low=low, optional=optional, readonly=readonly)
 
     def coerce(self, instance, value):
-        value = check_integer(value, self.name, low=self.low, obj=instance)
+        if not (value is None and self.optional):
+            value = check_integer(value, self.name, low=self.low, obj=instance)
         return super().coerce(instance, value)

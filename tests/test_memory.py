@@ -124,3 +124,151 @@ def test_invalid_arguments(kwargs, match):
     arguments.update(kwargs)
     with pytest.raises(ValidationError, match=match):
         LegendreMemory(**arguments)
+
+
+def exact_and_neural(Simulator, seed, duration, process, **neural_kwargs):
+    """Outputs of an exact and a neural memory fed the same input."""
+    neural_kwargs.setdefault("theta", 0.1)
+    neural_kwargs.setdefault("order", 4)
+    size_in = neural_kwargs.get("size_in", 1)
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(process, size_out=size_in)
+        exact = LegendreMemory(
+            neural_kwargs["theta"], neural_kwargs["order"], size_in=size_in
+        )
+        neural = LegendreMemory(**neural_kwargs)
+        nengo.Connection(stim, exact.input, synapse=None)
+        nengo.Connection(stim, neural.input, synapse=None)
+        exact_probe = nengo.Probe(exact.output)
+        neural_probe = nengo.Probe(neural.output)
+    with Simulator(model) as sim:
+        sim.run(duration)
+    # the neural memory's output is its synaptic state: one step late
+    return sim.data[exact_probe][:-1], sim.data[neural_probe][1:]
+
+
+@pytest.mark.parametrize("n_neurons", [50, 200])
+def test_rate_memory_matches_exact(Simulator, seed, n_neurons, plt):
+    """Rate neurons have no noise: the error is decoding error, about 0.7 / N."""
+    process = nengo.processes.WhiteSignal(2.0, high=5, rms=0.4)
+    exact, neural = exact_and_neural(
+        Simulator,
+        seed,
+        2.0,
+        process,
+        n_neurons=n_neurons,
+        neuron_type=nengo.LIFRate(),
+    )
+    settled = slice(200, None)
+    plt.plot(exact[settled], color="k")
+    plt.plot(neural[settled], "--")
+    assert nrmse(neural[settled], exact[settled], axis=None) < 2.0 / n_neurons
+
+
+def test_neural_channels_are_independent(Simulator, seed):
+    process = nengo.processes.PresentInput(
+        np.column_stack([np.sin(np.arange(1000) * 0.02), np.zeros(1000)]), 0.001
+    )
+    exact, neural = exact_and_neural(
+        Simulator,
+        seed,
+        1.0,
+        process,
+        size_in=2,
+        n_neurons=100,
+        neuron_type=nengo.LIFRate(),
+    )
+    first, second = slice(0, 4), slice(4, 8)
+    settled = slice(200, None)
+    assert nrmse(neural[settled, first], exact[settled, first], axis=None) < 0.02
+    # the silent channel's memory stays near zero: 2% of the active one's range
+    assert np.abs(neural[settled, second]).max() < 0.02 * np.abs(exact).max()
+
+
+@pytest.mark.parametrize(
+    "neuron_type",
+    [
+        nengo.LIF(),
+        nengo.LIFRate(),
+        nengo.RectifiedLinear(),
+        nengo.SpikingRectifiedLinear(),
+        nengo.Tanh(),
+        nengo.RegularSpiking(nengo.LIFRate()),
+        nengo.PoissonSpiking(nengo.LIFRate()),
+    ],
+)
+@pytest.mark.filterwarnings(
+    # nengo's optimizer says this whenever it merges PoissonSpiking ensembles
+    "ignore:Extra state has been modified when merging:UserWarning"
+)
+def test_neuron_types(Simulator, seed, neuron_type):
+    process = nengo.processes.WhiteSignal(1.0, high=5, rms=0.4)
+    exact, neural = exact_and_neural(
+        Simulator,
+        seed,
+        1.0,
+        process,
+        n_neurons=100,
+        neuron_type=neuron_type,
+    )
+    settled = slice(200, None)
+    assert np.all(np.isfinite(neural))
+    assert nrmse(neural[settled], exact[settled], axis=None) < 0.5
+
+
+@pytest.mark.parametrize(
+    "synapse",
+    [
+        0.05,
+        nengo.Lowpass(0.01),
+        nengo.Alpha(0.01),
+        nengo.LinearFilter([1], [0.02**2, 2 * 0.5 * 0.02, 1]),
+    ],
+)
+def test_synapses(Simulator, seed, synapse):
+    process = nengo.processes.WhiteSignal(1.0, high=5, rms=0.4)
+    exact, neural = exact_and_neural(
+        Simulator,
+        seed,
+        1.0,
+        process,
+        n_neurons=100,
+        neuron_type=nengo.LIFRate(),
+        synapse=synapse,
+    )
+    settled = slice(200, None)
+    assert nrmse(neural[settled], exact[settled], axis=None) < 0.05
+
+
+def test_neural_dt_mismatch_refused(Simulator):
+    with nengo.Network() as model:
+        LegendreMemory(0.1, 4, n_neurons=20, dt=0.002)
+    with pytest.raises(ValidationError, match="dt=0.001 differs from the dt=0.002"):
+        with Simulator(model, dt=0.001):
+            pass
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_neurons=0), "n_neurons.*>= 1"),
+        (dict(n_neurons=2.5), "n_neurons.*integer"),
+        (dict(n_neurons=50, radius=0), "radius.*> 0"),
+        (dict(n_neurons=50, radius=-1.0), "radius.*> 0"),
+        (dict(n_neurons=50, radius=np.nan), "radius.*> 0"),
+        (dict(n_neurons=50, synapse=None), "synapse"),
+        (dict(n_neurons=50, synapse=nengo.synapses.Triangle(0.1)), "synapse"),
+        (dict(n_neurons=50, synapse=nengo.Alpha(0.1)), "synapse.*unstable"),
+        (
+            dict(
+                n_neurons=50,
+                input_process=nengo.processes.WhiteSignal(1, 5, default_size_out=2),
+            ),
+            "input_process",
+        ),
+        (dict(n_neurons=50, input_process="noise"), "input_process"),
+    ],
+)
+def test_invalid_neural_arguments(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        LegendreMemory(0.1, 4, **kwargs)

@@ -3,11 +3,15 @@
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
-from nengo.params import NumberParam, StringParam
+from nengo.params import Default, NumberParam, StringParam
 
-from nengo_lmu.discretize import discretize
-from nengo_lmu.legendre import legendre_delay
+from nengo_lmu.discretize import discretize, synapse_mapping
+from nengo_lmu.legendre import legendre_delay, legendre_readout
+from nengo_lmu.realize import realize
 from nengo_lmu.validation import IntegerParam, PositiveParam
+
+# Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
+STATE_RMS = 0.35
 
 
 class LegendreMemory(nengo.Network):
@@ -25,11 +29,28 @@ class LegendreMemory(nengo.Network):
     time step in the past, so the full-delay readout best matches the input
     delayed by ``theta / dt - 1/2`` steps.
 
-    The memory is a loop of passthrough Nodes with a one-step delay
-    (``synapse=0``), so ``output`` is exactly :math:`m[k]`, with no lag: the
-    current input enters the memory in the same step (KerasLMU's update order).
-    It is a non-neural reference, built only from passthrough Nodes and
-    connections, which every nengo backend supports.
+    With ``n_neurons=None`` the memory is exact: a loop of passthrough Nodes with
+    a one-step delay (``synapse=0``), so ``output`` is exactly :math:`m[k]`, with
+    no lag (the current input enters in the same step, as in KerasLMU). It is built
+    only from Nodes and connections, which every nengo backend supports.
+
+    With ``n_neurons`` set, populations of neurons represent the memory:
+
+    - **Basis.** They represent :math:`z = T^{-1} m`, where ``T`` balances the
+      system for a readout over the whole window and scales each dimension to the
+      same rms for the expected input (`realize`): from ``input_process`` when
+      given, otherwise from input of rms ``radius / 2`` band-limited to
+      ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
+      ``n_neurons`` neurons, whose range covers about ``1 / STATE_RMS`` standard
+      deviations of its state.
+    - **Recurrence.** The ensembles feed back through ``synapse`` with the
+      transforms of `synapse_mapping`: exact for that synapse in discrete time,
+      so the only error is the neurons' own (decoding error and spike noise). The
+      input enters through the filters the mapping prescribes.
+    - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
+      the synaptically filtered estimate of :math:`z`, and ``output`` is
+      :math:`T z`, the estimate of :math:`m` one time step late. No further
+      filtering is needed, even with spiking neurons.
 
     The transforms are computed for ``dt``; a simulator with another time step is
     refused with a `~nengo.exceptions.ValidationError` when it is built.
@@ -43,8 +64,23 @@ class LegendreMemory(nengo.Network):
         higher frequencies: about ``order / (2 theta)`` Hz.
     size_in : int, optional
         Number of input channels, each with an independent memory (>= 1).
+    n_neurons : int or None, optional
+        Neurons per state dimension (>= 1), or None for the exact, non-neural
+        memory.
+    neuron_type : nengo.neurons.NeuronType, optional
+        Neuron type of the ensembles, rate or spiking (nengo's default: LIF).
+    synapse : nengo.LinearFilter or float, optional
+        Synapse of the recurrent connections: a ``Lowpass`` time constant, or any
+        synapse `synapse_mapping` accepts.
     dt : float, optional
         Simulator time step the memory is built for, in seconds (> 0).
+    input_process : nengo.Process, optional
+        A process representative of the input (``size_out == size_in`` or 1),
+        used to choose the state basis and scaling.
+    radius : float, optional
+        Expected magnitude of the input (> 0), used when ``input_process`` is None.
+    solver : nengo.solvers.Solver, optional
+        Solver for the recurrent decoders (default ``LstsqL2(reg=0.01)``).
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -53,12 +89,20 @@ class LegendreMemory(nengo.Network):
     input : nengo.Node
         Input, of size ``size_in``.
     output : nengo.Node
-        The memory state, of size ``size_in * order``, channel-major: channel
-        ``c``'s coefficients are ``output[c * order:(c + 1) * order]``.
+        The memory state in the Legendre basis, of size ``size_in * order``,
+        channel-major: channel ``c``'s coefficients are
+        ``output[c * order:(c + 1) * order]``.
+    state : nengo.Node
+        The represented state :math:`z` (``output`` itself for the exact memory).
+    ensembles : list of nengo.Ensemble
+        (From `nengo.Network`.) The ensembles of the memory, one per state
+        dimension, channel-major; empty for the exact memory.
     A, B : ndarray
         The continuous-time system (see `legendre_delay`).
     Ad, Bd : ndarray
-        The discrete-time system the memory steps (see `discretize`).
+        The discrete-time system in the Legendre basis (see `discretize`).
+    T, T_inv : ndarray
+        The realisation: :math:`m = T z` (identities for the exact memory).
 
     Examples
     --------
@@ -78,34 +122,127 @@ class LegendreMemory(nengo.Network):
     ...     sim.run(0.5)
     >>> sim.data[probe].shape
     (500, 1)
+
+    The same memory in 1000 spiking neurons:
+
+    >>> spiking = LegendreMemory(theta=0.1, order=6, n_neurons=166,
+    ...                          neuron_type=nengo.LIF(), add_to_container=False)
+    >>> len(spiking.ensembles), spiking.output.size_out
+    (6, 6)
     """
 
     theta = PositiveParam("theta")
     order = IntegerParam("order", low=1)
     size_in = IntegerParam("size_in", low=1)
+    n_neurons = IntegerParam("n_neurons", low=1, optional=True)
     dt = PositiveParam("dt")
+    radius = PositiveParam("radius")
 
-    def __init__(self, theta, order, size_in=1, dt=0.001, **kwargs):
+    def __init__(
+        self,
+        theta,
+        order,
+        size_in=1,
+        n_neurons=None,
+        neuron_type=Default,
+        synapse=0.1,
+        dt=0.001,
+        input_process=None,
+        radius=1.0,
+        solver=Default,
+        **kwargs,
+    ):
         kwargs.setdefault("label", "LegendreMemory")
         super().__init__(**kwargs)
         self.theta = theta
         self.order = order
         self.size_in = size_in
+        self.n_neurons = n_neurons
         self.dt = dt
+        self.radius = radius
 
         self.A, self.B = legendre_delay(self.theta, self.order)
         self.Ad, self.Bd = discretize(self.A, self.B, self.dt)
-
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
-            self.output = nengo.Node(size_in=self.size_in * self.order, label="output")
-            for channel in range(self.size_in):
-                state = self.output[channel * self.order : (channel + 1) * self.order]
-                nengo.Connection(
-                    self.input[channel], state, transform=self.Bd, synapse=None
-                )
-                nengo.Connection(state, state, transform=self.Ad, synapse=0)
+            if self.n_neurons is None:
+                self.T = self.T_inv = np.eye(self.order)
+                self._build_exact()
+            else:
+                self._build_neural(neuron_type, synapse, input_process, solver)
             nengo.Node(SimulatorDtCheck(self.dt, str(self)), label="dt check")
+
+    def _channel(self, channel):
+        return slice(channel * self.order, (channel + 1) * self.order)
+
+    def _build_exact(self):
+        self.output = nengo.Node(size_in=self.size_in * self.order, label="output")
+        self.state = self.output
+        for channel in range(self.size_in):
+            state = self.output[self._channel(channel)]
+            nengo.Connection(
+                self.input[channel], state, transform=self.Bd, synapse=None
+            )
+            nengo.Connection(state, state, transform=self.Ad, synapse=0)
+
+    def _build_neural(self, neuron_type, synapse, input_process, solver):
+        self.T, self.T_inv = self._realization(input_process)
+        Ad, Bd = discretize(self.T_inv @ self.A @ self.T, self.T_inv @ self.B, self.dt)
+        mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
+        solver = nengo.solvers.LstsqL2(reg=0.01) if solver is Default else solver
+
+        size = self.size_in * self.order
+        self.state = nengo.Node(size_in=size, label="state")
+        self.output = nengo.Node(size_in=size, label="output")
+        for channel in range(self.size_in):
+            state = self.state[self._channel(channel)]
+            for transform, input_synapse in zip(
+                mapping.input_transforms, mapping.input_synapses
+            ):
+                nengo.Connection(
+                    self.input[channel],
+                    state,
+                    transform=transform,
+                    synapse=input_synapse,
+                )
+            for i in range(self.order):
+                ensemble = nengo.Ensemble(
+                    self.n_neurons,
+                    1,
+                    neuron_type=neuron_type,
+                    radius=1.0 / STATE_RMS,
+                    label=f"m{channel}[{i}]",
+                )
+                nengo.Connection(
+                    self.state[channel * self.order + i], ensemble, synapse=None
+                )
+                nengo.Connection(
+                    ensemble,
+                    state,
+                    transform=mapping.recurrent_transform[:, [i]],
+                    synapse=synapse,
+                    solver=solver,
+                )
+            nengo.Connection(
+                state,
+                self.output[self._channel(channel)],
+                transform=self.T,
+                synapse=None,
+            )
+
+    def _realization(self, input_process):
+        window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
+        window /= np.sqrt(len(window))
+        if input_process is None:
+            return realize(
+                self.A,
+                self.B,
+                window,
+                dt=self.dt,
+                band_limit=1.0 / self.theta,
+                rms=self.radius / 2,
+            )
+        return realize(self.A, self.B, window, dt=self.dt, input_process=input_process)
 
 
 class SimulatorDtCheck(nengo.Process):
