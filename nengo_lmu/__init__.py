@@ -4,6 +4,7 @@ from nengo_lmu.discretize import (
     SynapseMapping,
     discretize,
     euler_max_dt,
+    lead_correction,
     synapse_mapping,
 )
 from nengo_lmu.evaluation import nrmse, periodic_delay
@@ -21,6 +22,7 @@ __all__ = [
     "euler_max_dt",
     "evaluate_memory",
     "impulse_response",
+    "lead_correction",
     "legendre_delay",
     "legendre_readout",
     "nrmse",

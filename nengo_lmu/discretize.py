@@ -399,3 +399,76 @@ def _check_hidden_modes(Ad, num, den, synapse):
             "time constant or a longer theta",
             attr="synapse",
         )
+
+
+def lead_correction(mapping, lead, tau):
+    r"""Correct a first-order `synapse_mapping` for feedback that leads the state.
+
+    Spiking LIF populations decode their input slightly ahead of time: the
+    decoded value is about :math:`\hat x = x + \delta \dot x`, with a lead
+    :math:`\delta` of about a millisecond (their membrane potentials crowd just
+    below threshold, so a rising input makes many cross at once). In a loop with
+    :math:`A' \approx I + \tau A` that lead makes the memory run
+    :math:`\tau / (\tau - \delta)` times too fast. With
+    :math:`M = (A'_0 - I) / \tau` and :math:`D = \mathrm{diag}(\delta)`, the
+    transforms
+
+    .. math::
+
+        A' = A'_0 (I + D M)^{-1}, \qquad
+        B'_j = (\tau I - A' D) B'_{0,j} / \tau
+
+    make :math:`\tau \dot x + x = A' \hat x + \sum_j B'_j u` the intended system
+    again, to first order in :math:`\delta`.
+
+    Parameters
+    ----------
+    mapping : SynapseMapping
+        The exact mapping for a ``Lowpass(tau)`` loop (see `synapse_mapping`).
+    lead : float or (n,) array_like
+        Lead :math:`\delta` of the decoded feedback of each state dimension, in
+        seconds (0 for rate neurons).
+    tau : float
+        Time constant of the loop's ``Lowpass`` synapse, in seconds (> 0).
+
+    Returns
+    -------
+    SynapseMapping
+        The corrected mapping; the input synapses are unchanged.
+
+    Examples
+    --------
+    A lead of zero changes nothing:
+
+    >>> Ad, Bd = discretize(*legendre_delay(theta=1.0, order=3), dt=0.001)
+    >>> mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), dt=0.001)
+    >>> corrected = lead_correction(mapping, lead=0.0, tau=0.1)
+    >>> np.allclose(corrected.recurrent_transform, mapping.recurrent_transform)
+    True
+    """
+    tau = check_positive(tau, "tau")
+    identity = np.eye(len(mapping.recurrent_transform))
+    try:
+        lead = np.broadcast_to(np.asarray(lead, dtype=float), (len(identity),))
+    except ValueError:
+        raise ValidationError(
+            f"must be a number or one per state dimension ({len(identity)}); got "
+            f"shape {np.shape(lead)}",
+            attr="lead",
+        ) from None
+    if not np.all(np.isfinite(lead)) or np.any(np.abs(lead) >= tau):
+        raise ValidationError(
+            f"must be finite and smaller than tau={tau:g} in magnitude (got {lead})",
+            attr="lead",
+        )
+    D = np.diag(lead)
+    drift = (mapping.recurrent_transform - identity) / tau
+    recurrent = np.linalg.solve(
+        (identity + D @ drift).T, mapping.recurrent_transform.T
+    ).T
+    input_scale = (tau * identity - recurrent @ D) / tau
+    return SynapseMapping(
+        recurrent,
+        tuple(input_scale @ transform for transform in mapping.input_transforms),
+        mapping.input_synapses,
+    )

@@ -5,7 +5,12 @@ from nengo.exceptions import ValidationError
 from scipy.signal import cont2discrete
 
 from nengo_lmu import discretize, euler_max_dt, legendre_delay, synapse_mapping
-from nengo_lmu.discretize import loop_transfer_function, spectral_radius
+from nengo_lmu.discretize import (
+    lead_correction,
+    loop_transfer_function,
+    spectral_radius,
+)
+from nengo_lmu.evaluation import nrmse
 
 
 @pytest.mark.parametrize("method", ["zoh", "euler", "bilinear"])
@@ -165,3 +170,64 @@ def test_synapse_mapping_invalid(synapse, match):
     Ad, Bd = discretize(*legendre_delay(0.1, 6), 0.001)
     with pytest.raises(ValidationError, match=match):
         synapse_mapping(Ad, Bd, synapse, 0.001)
+
+
+def test_lead_correction_restores_leading_loop(Simulator, seed):
+    """A loop whose feedback leads by delta implements the system once corrected."""
+    theta, order, dt, tau, lead = 1.0, 4, 0.001, 0.1, 0.002
+    Ad, Bd = discretize(*legendre_delay(theta, order), dt)
+    exact = synapse_mapping(Ad, Bd, nengo.Lowpass(tau), dt)
+    errors = {}
+    for name, mapping in [
+        ("uncorrected", exact),
+        ("corrected", lead_correction(exact, lead, tau)),
+    ]:
+        with nengo.Network(seed=seed) as model:
+            stim = nengo.Node(nengo.processes.WhiteSignal(5.0, high=1, rms=0.4))
+            state = nengo.Node(size_in=order)
+            leading = nengo.Node(LeadingCopy(lead, dt), size_in=order)
+            nengo.Connection(state, leading, synapse=None)
+            nengo.Connection(
+                leading,
+                state,
+                transform=mapping.recurrent_transform,
+                synapse=nengo.Lowpass(tau),
+            )
+            for transform, synapse in zip(
+                mapping.input_transforms, mapping.input_synapses
+            ):
+                nengo.Connection(stim, state, transform=transform, synapse=synapse)
+            state_probe, stim_probe = nengo.Probe(state), nengo.Probe(stim)
+        with Simulator(model, dt=dt) as sim:
+            sim.run(5.0)
+        memory = np.zeros((sim.n_steps, order))
+        m = np.zeros(order)
+        for k, uk in enumerate(sim.data[stim_probe]):
+            m = Ad @ m + Bd @ uk
+            memory[k] = m
+        errors[name] = nrmse(sim.data[state_probe][1:], memory[:-1], axis=None)
+    assert errors["uncorrected"] > 0.02
+    assert errors["corrected"] < errors["uncorrected"] / 10
+
+
+class LeadingCopy:
+    """x + lead * dx/dt, by a backward difference: feedback that runs ahead."""
+
+    def __init__(self, lead, dt):
+        self.gain, self.previous = lead / dt, None
+
+    def __call__(self, t, x):
+        previous = x if self.previous is None else self.previous
+        self.previous = x.copy()
+        return x + self.gain * (x - previous)
+
+
+def test_lead_correction_invalid():
+    Ad, Bd = discretize(*legendre_delay(0.1, 3), 0.001)
+    mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.05), 0.001)
+    with pytest.raises(ValidationError, match="lead.*one per state dimension"):
+        lead_correction(mapping, [0.001, 0.002], 0.05)
+    with pytest.raises(ValidationError, match="lead.*smaller than tau"):
+        lead_correction(mapping, 0.06, 0.05)
+    with pytest.raises(ValidationError, match="tau"):
+        lead_correction(mapping, 0.001, 0)

@@ -272,3 +272,88 @@ def test_neural_dt_mismatch_refused(Simulator):
 def test_invalid_neural_arguments(kwargs, match):
     with pytest.raises(ValidationError, match=match):
         LegendreMemory(0.1, 4, **kwargs)
+
+
+def test_add_output_exact(Simulator, seed):
+    """On the exact memory, delays and window functions are exact."""
+    theta, order = 0.2, 8
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.WhiteSignal(1.0, high=5, rms=0.4))
+        memory = LegendreMemory(theta, order)
+        nengo.Connection(stim, memory.input, synapse=None)
+        delays = memory.add_output(r=[0.0, 0.5, 1.0])
+        product = memory.add_output(r=[0.25, 0.75], function=lambda w: w[0] * w[1])
+        peak = memory.add_output(function=np.max)
+        probes = [nengo.Probe(obj) for obj in (memory.output, delays, product, peak)]
+    with Simulator(model) as sim:
+        sim.run(1.0)
+    state, delayed, products, peaks = (sim.data[p] for p in probes)
+    readout = legendre_readout(order, [0.0, 0.5, 1.0])
+    assert np.allclose(delayed, state @ readout.T, atol=1e-12)
+    quarter, three_quarters = (state @ legendre_readout(order, [0.25, 0.75]).T).T
+    assert np.allclose(products[:, 0], quarter * three_quarters, atol=1e-12)
+    window = state @ legendre_readout(order, np.linspace(0, 1, 32)).T
+    assert np.allclose(peaks[:, 0], window.max(axis=1), atol=1e-12)
+
+
+def test_add_output_neural(Simulator, seed, plt):
+    """Rate neurons decode delays, and nonlinear window functions, from the window."""
+    theta, order, duration = 0.5, 6, 6.0
+    process = nengo.processes.WhiteSignal(duration, high=2, rms=0.4)
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(process)
+        exact = LegendreMemory(theta, order)
+        neural = LegendreMemory(
+            theta, order, n_neurons=100, neuron_type=nengo.LIFRate()
+        )
+        pairs = {}
+        for name, r, function in [
+            ("delays", [0.5, 1.0], None),
+            ("product", [0.0, 0.5], lambda w: w[0] * w[1]),
+            ("maximum", None, np.max),
+        ]:
+            outputs = [
+                memory.add_output(r=r, function=function, n_neurons=600)
+                for memory in (exact, neural)
+            ]
+            pairs[name] = [nengo.Probe(output) for output in outputs]
+        nengo.Connection(stim, exact.input, synapse=None)
+        nengo.Connection(stim, neural.input, synapse=None)
+    with Simulator(model) as sim:
+        sim.run(duration)
+
+    settled = slice(int(2 * theta / 0.001), None)
+    errors = {}
+    for name, (exact_probe, neural_probe) in pairs.items():
+        target = sim.data[exact_probe][:-1][settled]
+        errors[name] = nrmse(sim.data[neural_probe][1:][settled], target, axis=None)
+        plt.plot(target[:, 0], label=f"{name} exact")
+        plt.plot(sim.data[neural_probe][1:][settled][:, 0], label=f"{name} neural")
+    plt.legend()
+    assert errors["delays"] < 0.05
+    assert errors["maximum"] < 0.3
+    assert errors["product"] < 0.5
+
+
+def test_add_output_invalid():
+    memory = LegendreMemory(0.1, 4, n_neurons=20, add_to_container=False)
+    with pytest.raises(ValidationError, match="r.*is needed"):
+        memory.add_output()
+    with pytest.raises(ValidationError, match="r.*in \\[0, 1\\]"):
+        memory.add_output(r=[1.5])
+    with pytest.raises(ValidationError, match="function.*callable"):
+        memory.add_output(r=[0.5], function="max")
+    with pytest.raises(ValidationError, match="n_neurons"):
+        memory.add_output(function=np.max, n_neurons=0)
+
+
+def test_spiking_lead_is_measured():
+    """Spiking LIF decodes about a millisecond ahead; rate neurons do not."""
+    spiking = LegendreMemory(
+        1.0, 4, n_neurons=100, neuron_type=nengo.LIF(), add_to_container=False
+    )
+    assert np.all((spiking.lead > 2e-4) & (spiking.lead < 3e-3))
+    rate = LegendreMemory(
+        1.0, 4, n_neurons=100, neuron_type=nengo.LIFRate(), add_to_container=False
+    )
+    assert np.all(rate.lead == 0)

@@ -5,13 +5,18 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default, NumberParam, StringParam
 
-from nengo_lmu.discretize import discretize, synapse_mapping
+from nengo_lmu.discretize import discretize, lead_correction, synapse_mapping
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.realize import realize
-from nengo_lmu.validation import IntegerParam, PositiveParam
+from nengo_lmu.sequence import evaluate_memory
+from nengo_lmu.validation import IntegerParam, PositiveParam, check_integer
 
 # Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
-STATE_RMS = 0.35
+STATE_RMS = 0.25
+# Spiking leads are measured over this much simulated time (s), on signals
+# smoothed with this time constant (s).
+LEAD_CALIBRATION_TIME = 5.0
+LEAD_FIT_TAU = 0.05
 
 
 class LegendreMemory(nengo.Network):
@@ -160,6 +165,9 @@ class LegendreMemory(nengo.Network):
         self.n_neurons = n_neurons
         self.dt = dt
         self.radius = radius
+        self.input_process = input_process
+        self.neuron_type = None
+        self.lead = None
 
         self.A, self.B = legendre_delay(self.theta, self.order)
         self.Ad, self.Bd = discretize(self.A, self.B, self.dt)
@@ -186,10 +194,19 @@ class LegendreMemory(nengo.Network):
             nengo.Connection(state, state, transform=self.Ad, synapse=0)
 
     def _build_neural(self, neuron_type, synapse, input_process, solver):
+        if neuron_type is Default:
+            neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
+        self.neuron_type = neuron_type
+        if solver is Default:
+            solver = nengo.solvers.LstsqL2(reg=0.01 if neuron_type.spiking else 0.001)
         self.T, self.T_inv = self._realization(input_process)
         Ad, Bd = discretize(self.T_inv @ self.A @ self.T, self.T_inv @ self.B, self.dt)
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
-        solver = nengo.solvers.LstsqL2(reg=0.01) if solver is Default else solver
+        synapse = mapping.input_synapses[0] if np.isscalar(synapse) else synapse
+        self.lead = np.zeros(self.order)
+        if neuron_type.spiking and isinstance(synapse, nengo.Lowpass):
+            self.lead = self._measure_lead(solver)
+            mapping = lead_correction(mapping, self.lead, synapse.tau)
 
         size = self.size_in * self.order
         self.state = nengo.Node(size_in=size, label="state")
@@ -206,13 +223,7 @@ class LegendreMemory(nengo.Network):
                     synapse=input_synapse,
                 )
             for i in range(self.order):
-                ensemble = nengo.Ensemble(
-                    self.n_neurons,
-                    1,
-                    neuron_type=neuron_type,
-                    radius=1.0 / STATE_RMS,
-                    label=f"m{channel}[{i}]",
-                )
+                ensemble = self._memory_ensemble(f"m{channel}[{i}]")
                 nengo.Connection(
                     self.state[channel * self.order + i], ensemble, synapse=None
                 )
@@ -230,6 +241,230 @@ class LegendreMemory(nengo.Network):
                 synapse=None,
             )
 
+    def _memory_ensemble(self, label):
+        return nengo.Ensemble(
+            self.n_neurons,
+            1,
+            neuron_type=self.neuron_type,
+            radius=1.0 / STATE_RMS,
+            label=label,
+        )
+
+    def _measure_lead(self, solver):
+        """Lead of each dimension's decoded value, measured open loop.
+
+        Ensembles like the memory's, driven by the states they will represent for
+        the expected input, decode ``g (z + lead dz/dt)``; a least-squares fit on
+        smoothed signals gives the lead (see `lead_correction`).
+        """
+        rng = self._sampling_rng()
+        states = self._expected_states(LEAD_CALIBRATION_TIME, rng) @ self.T_inv.T
+        with nengo.Network(
+            seed=rng.randint(2**31), add_to_container=False
+        ) as calibration:
+            stimulus = nengo.Node(nengo.processes.PresentInput(states, self.dt))
+            probes = []
+            for i in range(self.order):
+                ensemble = self._memory_ensemble(f"calibration {i}")
+                nengo.Connection(stimulus[i], ensemble, synapse=None)
+                probes.append(nengo.Probe(ensemble, synapse=None, solver=solver))
+        with nengo.Simulator(calibration, dt=self.dt, progress_bar=False) as sim:
+            sim.run_steps(len(states))
+
+        smoothing = nengo.Lowpass(LEAD_FIT_TAU)
+        settled = slice(int(round(5 * LEAD_FIT_TAU / self.dt)), None)
+        targets = smoothing.filt(states, dt=self.dt)
+        slopes = np.gradient(targets, self.dt, axis=0)
+        decoded = smoothing.filt(
+            np.hstack([sim.data[probe] for probe in probes]), dt=self.dt
+        )
+        lead = np.zeros(self.order)
+        for i in range(self.order):
+            regressors = np.column_stack(
+                [targets[:, i], slopes[:, i], np.ones(len(targets))]
+            )
+            (gain, gain_times_lead, _), *_ = np.linalg.lstsq(
+                regressors[settled], decoded[settled, i], rcond=None
+            )
+            lead[i] = gain_times_lead / gain
+        return lead
+
+    def add_output(
+        self, r=None, function=None, n_neurons=None, synapse=None, label="window"
+    ):
+        r"""Add a Node that outputs points of the window, or a function of them.
+
+        The window is the input over the last ``theta`` seconds, sampled at the
+        relative delays ``r``: :math:`w_k = u(t - r_k \theta)`, decoded from the
+        memory state by `legendre_readout`. Without ``function`` the new Node
+        outputs :math:`w` itself, a linear readout of ``output``.
+
+        With ``function``, the Node outputs ``function(w)``. For the exact memory a
+        Node computes it exactly. For a neural memory an ensemble of ``n_neurons``
+        neurons per channel represents the window samples :math:`w`, or the whole
+        state of the channel if that has fewer dimensions, with evaluation points
+        drawn from the states the memory visits for its expected input
+        (``input_process``, or the band-limited input assumed by the realisation),
+        and decodes ``function`` of the window reconstructed from each of them:
+        nonlinear functions such as the window's maximum, or the product of two
+        delays, come out of the neurons.
+
+        Parameters
+        ----------
+        r : array_like, optional
+            Relative delays in [0, 1]; default 32 points evenly spread over the
+            window when ``function`` is given. Required without ``function``.
+        function : callable, optional
+            Maps the window samples, a 1-D array of ``len(r)``, to a scalar or
+            1-D array; applied to each channel.
+        n_neurons : int, optional
+            Neurons per channel in the function's ensemble (neural memory only;
+            default ``n_neurons * order`` of the memory).
+        synapse : nengo.synapses.Synapse, optional
+            Synapse of the decoded function output (neural memory only); None
+            leaves it unfiltered, which for spiking neurons is a spike train.
+        label : str, optional
+            Label of the new Node.
+
+        Returns
+        -------
+        nengo.Node
+            The output, of size ``size_in * len(r)`` or ``size_in *`` the size of
+            ``function``'s result, channel-major.
+
+        Examples
+        --------
+        >>> import nengo
+        >>> with nengo.Network() as model:
+        ...     memory = LegendreMemory(theta=0.5, order=8)
+        ...     delays = memory.add_output(r=[0.25, 0.5, 1.0])
+        ...     peak = memory.add_output(function=np.max)
+        >>> delays.size_out, peak.size_out
+        (3, 1)
+        """
+        if function is None and r is None:
+            raise ValidationError(
+                "is needed when there is no function: which points of the window "
+                "should the output hold?",
+                attr="r",
+                obj=self,
+            )
+        r = np.linspace(0, 1, 32) if r is None else r
+        readout = legendre_readout(self.order, r)
+        if function is not None and not callable(function):
+            raise ValidationError(
+                f"must be callable (got {function!r})", attr="function", obj=self
+            )
+        with self:
+            if function is None:
+                node = nengo.Node(size_in=self.size_in * len(readout), label=label)
+                nengo.Connection(
+                    self.output,
+                    node,
+                    transform=np.kron(np.eye(self.size_in), readout),
+                    synapse=None,
+                )
+                return node
+
+            size_out = np.size(function(np.zeros(len(readout))))
+            node = nengo.Node(size_in=self.size_in * size_out, label=label)
+            if self.n_neurons is None:
+                self._add_exact_function(node, readout, function, size_out)
+            else:
+                self._add_neural_function(
+                    node, readout, function, size_out, n_neurons, synapse
+                )
+        return node
+
+    def _add_exact_function(self, node, readout, function, size_out):
+        def window_function(t, state):
+            windows = state.reshape(self.size_in, self.order) @ readout.T
+            return np.concatenate([np.ravel(function(w)) for w in windows])
+
+        evaluate = nengo.Node(
+            window_function,
+            size_in=self.size_in * self.order,
+            size_out=self.size_in * size_out,
+            label="window function",
+        )
+        nengo.Connection(self.output, evaluate, synapse=None)
+        nengo.Connection(evaluate, node, synapse=None)
+
+    def _add_neural_function(
+        self, node, readout, function, size_out, n_neurons, synapse
+    ):
+        n_neurons = self.n_neurons * self.order if n_neurons is None else n_neurons
+        n_neurons = check_integer(n_neurons, "n_neurons", low=1, obj=self)
+        states = self.visited_states() @ self.T_inv.T
+        window_of_state = readout @ self.T
+        targets = np.array([np.ravel(function(w)) for w in states @ window_of_state.T])
+
+        # Represent whichever is smaller: the window samples or the whole state.
+        if len(readout) < self.order:
+            projection = window_of_state
+        else:
+            projection = np.eye(self.order)
+        points = states @ projection.T
+        radius = np.percentile(np.linalg.norm(points, axis=1), 99)
+        for channel in range(self.size_in):
+            ensemble = nengo.Ensemble(
+                n_neurons,
+                len(projection),
+                neuron_type=self.neuron_type,
+                radius=radius,
+                eval_points=points / radius,
+                label=f"window function {channel}",
+            )
+            nengo.Connection(
+                self.state[self._channel(channel)],
+                ensemble,
+                transform=projection,
+                synapse=None,
+            )
+            nengo.Connection(
+                ensemble,
+                node[channel * size_out : (channel + 1) * size_out],
+                function=targets,
+                eval_points=points,
+                scale_eval_points=False,
+                synapse=synapse,
+            )
+
+    def visited_states(self, n_samples=2000, rng=None):
+        """Memory states (Legendre basis) the memory visits for its expected input.
+
+        Samples of the exact memory's state driven by ``input_process``, or by
+        white noise band-limited to ``1 / theta`` Hz with rms ``radius / 2``, after
+        its initial transient.
+
+        Parameters
+        ----------
+        n_samples : int, optional
+            Number of states to return.
+        rng : numpy.random.RandomState, optional
+            Random number generator for the input and the sampling; by default one
+            seeded from the network's seed (or 0).
+
+        Returns
+        -------
+        (n_samples, order) ndarray
+        """
+        rng = self._sampling_rng() if rng is None else rng
+        states = self._expected_states(max(20 * self.theta, 10.0), rng)
+        return states[rng.choice(len(states), size=n_samples)]
+
+    def _expected_states(self, duration, rng):
+        """Time series of the exact memory's states for the expected input."""
+        transient = int(round(2 * self.theta / self.dt))
+        n_steps = int(round(duration / self.dt)) + transient
+        process = self.input_process
+        if process is None:
+            process = nengo.processes.WhiteSignal(
+                n_steps * self.dt, high=1.0 / self.theta, rms=self.radius / 2
+            )
+        inputs = process.run_steps(n_steps, d=1, dt=self.dt, rng=rng)
+        return evaluate_memory(inputs, self.Ad, self.Bd)[transient:]
+
     def _realization(self, input_process):
         window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
         window /= np.sqrt(len(window))
@@ -242,7 +477,20 @@ class LegendreMemory(nengo.Network):
                 band_limit=1.0 / self.theta,
                 rms=self.radius / 2,
             )
-        return realize(self.A, self.B, window, dt=self.dt, input_process=input_process)
+        return realize(
+            self.A,
+            self.B,
+            window,
+            dt=self.dt,
+            input_process=input_process,
+            n_steps=int(round(max(100 * self.theta, 20.0) / self.dt)),
+            rng=self._sampling_rng(),
+        )
+
+    def _sampling_rng(self):
+        # Input samples choose a basis and evaluation points, not model randomness:
+        # the same samples whenever the memory has the same (or no) seed.
+        return np.random.RandomState(0 if self.seed is None else self.seed)
 
 
 class SimulatorDtCheck(nengo.Process):
