@@ -332,7 +332,7 @@ def test_add_output_neural(Simulator, seed, plt):
     plt.legend()
     assert errors["delays"] < 0.05
     assert errors["maximum"] < 0.3
-    assert errors["product"] < 0.5
+    assert errors["product"] < 0.4
 
 
 def test_add_output_invalid():

@@ -46,12 +46,21 @@ class LegendreMemory(nengo.Network):
       same rms for the expected input (`realize`): from ``input_process`` when
       given, otherwise from input of rms ``radius / 2`` band-limited to
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
-      ``n_neurons`` neurons, whose range covers about ``1 / STATE_RMS`` standard
-      deviations of its state.
+      ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
+      deviations of its state, so that rare excursions do not saturate it.
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
-      so the only error is the neurons' own (decoding error and spike noise). The
-      input enters through the filters the mapping prescribes.
+      so the only error is the neurons' own. The input enters through the
+      filters the mapping prescribes. Decoders are solved with ``solver``
+      (``LstsqL2(reg=0.01)`` for spiking neurons, ``reg=0.001`` for rate).
+    - **Spiking lead.** Spiking LIF populations decode their input about a
+      millisecond early, which makes a recurrent memory run fast (the "gain
+      loss" seen in spiking delay networks is this phase error). With a
+      ``Lowpass`` synapse and a spiking neuron type the lead of each dimension
+      is measured when the network is built, by simulating ensembles like the
+      memory's on the states they will represent (``LEAD_CALIBRATION_TIME``
+      seconds, about a second of build time), and corrected with
+      `lead_correction`. It is stored in ``lead``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
       the synaptically filtered estimate of :math:`z`, and ``output`` is
       :math:`T z`, the estimate of :math:`m` one time step late. No further
@@ -85,7 +94,8 @@ class LegendreMemory(nengo.Network):
     radius : float, optional
         Expected magnitude of the input (> 0), used when ``input_process`` is None.
     solver : nengo.solvers.Solver, optional
-        Solver for the recurrent decoders (default ``LstsqL2(reg=0.01)``).
+        Solver for the recurrent decoders (default ``LstsqL2`` with ``reg=0.01``
+        for spiking neurons, ``reg=0.001`` for rate neurons).
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -108,6 +118,12 @@ class LegendreMemory(nengo.Network):
         The discrete-time system in the Legendre basis (see `discretize`).
     T, T_inv : ndarray
         The realisation: :math:`m = T z` (identities for the exact memory).
+    neuron_type : nengo.neurons.NeuronType or None
+        Neuron type of the ensembles (None for the exact memory).
+    lead : ndarray or None
+        Measured lead of each dimension's decoded feedback in seconds, corrected
+        in the recurrent transforms (zeros if not measured; None for the exact
+        memory).
 
     Examples
     --------

@@ -1,0 +1,252 @@
+"""Accuracy of neural Legendre delay networks (benchmarks.md, B1 and more).
+
+Every run feeds one white-noise input, one period of a seeded
+``nengo.processes.WhiteSignal``, to an exact (non-neural) `LegendreMemory` and to a
+neural one, and measures the NRMSE of their full-delay readouts against the
+input delayed by theta (half a step less, where zero-order hold puts the window's
+end; exact, since the input is periodic and band-limited). The neural output is
+the synaptic state estimate, one step late, so it is compared one step later. The
+neural memory is told the input's statistics through ``input_process``: an
+unseeded process of the same spectrum, never the test signal itself.
+
+Tasks (median over seeds):
+
+- B1: theta = 1 s, order 6, 1 Hz noise of rms 0.4, 166 LIF neurons per dimension
+  (1000 in all), Lowpass(0.1), 20 s. Published: 0.048.
+- task2: theta = 0.1 s, order 6, 15 Hz noise of rms 0.3, 200 LIF per dimension,
+  Lowpass(0.1), 10 s; output and target both filtered by Lowpass(0.01).
+- both again with rate neurons (LIFRate), against the exact memory's own limit.
+
+Curves (B1 task): NRMSE against neurons per dimension and against order (1000
+neurons in all), spiking and rate, and across the window (r from 0 to 1). Also the
+build time of the 1000-neuron B1 memory and its run time per simulated second.
+
+Prints tables; writes ``delay_accuracy.json`` and ``delay_accuracy.png``. Run from
+the repository root (about 10 minutes on 2 cores; ``--quick`` for a smoke run):
+
+    python benchmarks/delay_accuracy.py --seeds 0 1 2 3 4 --out benchmarks/results
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import matplotlib
+import nengo
+import numpy as np
+
+from nengo_lmu import LegendreMemory, legendre_readout, nrmse, periodic_delay
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DT = 0.001
+TASKS = {
+    "B1": dict(theta=1.0, order=6, high=1.0, rms=0.4, n_neurons=166, duration=20.0),
+    "task2": dict(
+        theta=0.1,
+        order=6,
+        high=15.0,
+        rms=0.3,
+        n_neurons=200,
+        duration=10.0,
+        output_filter=0.01,
+    ),
+}
+TARGETS = {"B1": 0.040, "task2": 0.15}
+WINDOW_POINTS = np.linspace(0, 1, 21)
+
+
+def run(task, seed, neuron_type, n_neurons=None, order=None):
+    """NRMSE of the exact and neural memories, and their window errors."""
+    task = dict(TASKS[task])
+    order = task["order"] if order is None else order
+    n_neurons = task["n_neurons"] if n_neurons is None else n_neurons
+    theta, duration = task["theta"], task["duration"]
+    stimulus = nengo.processes.WhiteSignal(
+        duration, high=task["high"], rms=task["rms"], seed=seed
+    )
+    expected_input = nengo.processes.WhiteSignal(
+        100.0, high=task["high"], rms=task["rms"]
+    )
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(stimulus)
+        exact = LegendreMemory(theta, order, dt=DT)
+        neural = LegendreMemory(
+            theta,
+            order,
+            n_neurons=n_neurons,
+            neuron_type=neuron_type,
+            synapse=nengo.Lowpass(0.1),
+            dt=DT,
+            input_process=expected_input,
+        )
+        nengo.Connection(stim, exact.input, synapse=None)
+        nengo.Connection(stim, neural.input, synapse=None)
+        probes = [nengo.Probe(obj) for obj in (stim, exact.output, neural.output)]
+    with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
+        sim.run(duration)
+    u, exact_state, neural_state = (sim.data[p] for p in probes)
+    neural_state = np.vstack([neural_state[1:], neural_state[-1:]])
+
+    readout = legendre_readout(order, WINDOW_POINTS)
+    targets = np.column_stack(
+        [periodic_delay(u[:, 0], r * theta / DT - 0.5) for r in WINDOW_POINTS]
+    )
+    exact_window, neural_window = exact_state @ readout.T, neural_state @ readout.T
+    if "output_filter" in task:
+        smoothing = nengo.Lowpass(task["output_filter"])
+        targets, exact_window, neural_window = (
+            smoothing.filt(x, dt=DT) for x in (targets, exact_window, neural_window)
+        )
+    settled = slice(int(2 * theta / DT), -1)
+    return dict(
+        exact=nrmse(exact_window[settled, -1], targets[settled, -1]).item(),
+        neural=nrmse(neural_window[settled, -1], targets[settled, -1]).item(),
+        exact_window=nrmse(exact_window[settled], targets[settled]).tolist(),
+        neural_window=nrmse(neural_window[settled], targets[settled]).tolist(),
+    )
+
+
+def median_over(seeds, **kwargs):
+    runs = [run(seed=seed, **kwargs) for seed in seeds]
+    return dict(
+        neural=float(np.median([r["neural"] for r in runs])),
+        exact=float(np.median([r["exact"] for r in runs])),
+        neural_runs=[r["neural"] for r in runs],
+        neural_window=np.median([r["neural_window"] for r in runs], axis=0).tolist(),
+        exact_window=np.median([r["exact_window"] for r in runs], axis=0).tolist(),
+    )
+
+
+def timing(seed=0, duration=10.0):
+    """Build time (memory and simulator) and run time per simulated second, B1."""
+    task = TASKS["B1"]
+    LegendreMemory(1.0, 6, n_neurons=10, add_to_container=False)  # warm-up
+    start = time.perf_counter()
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.WhiteSignal(duration, high=1, rms=0.4))
+        memory = LegendreMemory(
+            task["theta"],
+            task["order"],
+            n_neurons=task["n_neurons"],
+            neuron_type=nengo.LIF(),
+            input_process=nengo.processes.WhiteSignal(100.0, high=1, rms=0.4),
+        )
+        nengo.Connection(stim, memory.input, synapse=None)
+        nengo.Probe(memory.output)
+    with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
+        built = time.perf_counter()
+        sim.run(duration)
+        ran = time.perf_counter()
+    return dict(build_s=built - start, run_s_per_s=(ran - built) / duration)
+
+
+def main(seeds, curve_seeds, out):
+    out.mkdir(parents=True, exist_ok=True)
+    types = {"spiking": nengo.LIF(), "rate": nengo.LIFRate()}
+    results = dict(seeds=list(seeds), targets={}, curves={})
+
+    print(f"{'task':8} {'neurons':8} {'NRMSE':>8} {'exact':>8} {'ratio':>6} target")
+    for task in TASKS:
+        for name, neuron_type in types.items():
+            result = median_over(seeds, task=task, neuron_type=neuron_type)
+            ratio = result["neural"] / result["exact"]
+            target = f"<= {TARGETS[task]}" if name == "spiking" else "ratio <= 1.5"
+            print(
+                f"{task:8} {name:8} {result['neural']:8.4f} {result['exact']:8.4f} "
+                f"{ratio:6.2f} {target}",
+                flush=True,
+            )
+            results["targets"][f"{task} {name}"] = result
+
+    neurons_per_dimension = [50, 100, 200, 500, 1000]
+    orders = [2, 4, 6, 8, 10, 12]
+    for name, neuron_type in types.items():
+        results["curves"][f"neurons {name}"] = [
+            median_over(curve_seeds, task="B1", neuron_type=neuron_type, n_neurons=n)
+            for n in neurons_per_dimension
+        ]
+        results["curves"][f"order {name}"] = [
+            median_over(
+                curve_seeds,
+                task="B1",
+                neuron_type=neuron_type,
+                order=order,
+                n_neurons=1000 // order,
+            )
+            for order in orders
+        ]
+        print(f"curves ({name}) done", flush=True)
+
+    results["timing"] = timing()
+    print(
+        f"B1 build (memory + simulator): {results['timing']['build_s']:.2f} s; "
+        f"run: {results['timing']['run_s_per_s']:.3f} s per simulated second"
+    )
+    results["neurons_per_dimension"] = neurons_per_dimension
+    results["orders"] = orders
+    (out / "delay_accuracy.json").write_text(json.dumps(results, indent=1))
+    plot(results, out / "delay_accuracy.png")
+    print(f"Wrote {out / 'delay_accuracy.json'} and {out / 'delay_accuracy.png'}")
+
+
+def plot(results, path):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    curves = results["curves"]
+    for name in ("spiking", "rate"):
+        neurons = curves[f"neurons {name}"]
+        axes[0].loglog(
+            results["neurons_per_dimension"],
+            [r["neural"] for r in neurons],
+            "o-",
+            label=name,
+        )
+        by_order = curves[f"order {name}"]
+        axes[1].semilogy(
+            results["orders"], [r["neural"] for r in by_order], "o-", label=name
+        )
+        window = results["targets"][f"B1 {name}"]["neural_window"]
+        axes[2].plot(WINDOW_POINTS, window, "o-", label=name)
+    axes[0].axhline(curves["neurons spiking"][0]["exact"], color="k", ls="--")
+    axes[0].axhline(0.048, color="r", ls=":", label="published (0.048)")
+    axes[0].set(
+        title="B1: NRMSE vs neurons per dimension (order 6)",
+        xlabel="neurons per dimension",
+        ylabel="NRMSE of u(t - theta)",
+    )
+    axes[1].semilogy(
+        results["orders"],
+        [r["exact"] for r in curves["order spiking"]],
+        "k--",
+        label="exact memory",
+    )
+    axes[1].set(title="B1: NRMSE vs order (1000 neurons)", xlabel="order")
+    axes[2].plot(
+        WINDOW_POINTS,
+        results["targets"]["B1 spiking"]["exact_window"],
+        "k--",
+        label="exact memory",
+    )
+    axes[2].set(
+        title="B1: NRMSE across the window",
+        xlabel="r (delay / theta)",
+        ylabel="NRMSE of u(t - r theta)",
+    )
+    for ax in axes:
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--curve-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--quick", action="store_true", help="one seed, for a check")
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds = args.curve_seeds = [0]
+    main(args.seeds, args.curve_seeds, args.out)
