@@ -1,0 +1,216 @@
+"""reST fragments of the benchmarks page, from ``benchmarks/results/`` at build time.
+
+The benchmarks take minutes, so the docs build never runs them: it reads the JSON
+and PNG files they wrote, if present, and otherwise shows the command that makes
+them. ``docs/conf.py`` calls `main` on every build.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+BENCHMARKS = {
+    "delay_accuracy": (
+        "python benchmarks/delay_accuracy.py --seeds 0 1 2 3 4 --out benchmarks/results"
+    ),
+    "memory_fft": "python benchmarks/memory_fft.py --seeds 0 1 2 --out benchmarks/results",
+}
+
+
+def table(header, rows, widths=None):
+    """A reST list-table."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    if widths:
+        lines.insert(2, f"   :widths: {' '.join(map(str, widths))}")
+    for row in [header] + rows:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines) + "\n"
+
+
+def missing(name, command):
+    return (
+        f".. note::\n\n   No results of ``benchmarks/{name}.py`` were found in "
+        "``benchmarks/results/`` when these pages were built. Regenerate them "
+        "from the repository root, then rebuild the documentation:\n\n"
+        f"   .. code-block:: bash\n\n      {command}\n"
+    )
+
+
+def figure(name, alt):
+    return (
+        f".. figure:: /_generated/{name}.png\n   :alt: {alt}\n   :width: 100%\n\n"
+        f"   ``benchmarks/results/{name}.png``\n"
+    )
+
+
+def delay_accuracy(results, has_figure):
+    """Tables of ``delay_accuracy.json``."""
+    out = []
+    rows = []
+    targets = {"B1": "<= 0.040 (published 0.048)", "task2": "<= 0.15"}
+    for key, result in results["targets"].items():
+        task, kind = key.split(" ", 1)
+        ratio = result["neural"] / result["exact"]
+        target = targets.get(task, "") if kind == "spiking" else "ratio <= 1.5"
+        rows.append(
+            [
+                f"{task}",
+                kind,
+                f"{result['neural']:.4f}",
+                f"{result['exact']:.4f}",
+                f"{ratio:.2f}",
+                target,
+            ]
+        )
+    seeds = ", ".join(map(str, results.get("seeds", [])))
+    out.append(
+        f"Median NRMSE of the full-delay readout over seeds {seeds} "
+        "(neural: the neural memory; exact: the exact memory on the same input):\n"
+    )
+    out.append(
+        table(
+            ["task", "neurons", "neural NRMSE", "exact NRMSE", "ratio", "target"],
+            rows,
+        )
+    )
+    curves = results.get("curves", {})
+    for kind in ("spiking", "rate"):
+        by_neurons = curves.get(f"neurons {kind}")
+        if by_neurons and "neurons_per_dimension" in results:
+            out.append(f"B1 ({kind}), NRMSE against neurons per dimension (order 6):\n")
+            out.append(
+                table(
+                    ["neurons per dimension"]
+                    + [str(n) for n in results["neurons_per_dimension"]],
+                    [["NRMSE"] + [f"{r['neural']:.4f}" for r in by_neurons]],
+                )
+            )
+        by_order = curves.get(f"order {kind}")
+        if by_order and "orders" in results:
+            out.append(f"B1 ({kind}), NRMSE against order (1000 neurons in all):\n")
+            out.append(
+                table(
+                    ["order"] + [str(d) for d in results["orders"]],
+                    [
+                        ["neural"] + [f"{r['neural']:.4f}" for r in by_order],
+                        ["exact"] + [f"{r['exact']:.4f}" for r in by_order],
+                    ],
+                )
+            )
+    timing = results.get("timing")
+    if timing:
+        out.append(
+            f"Build time of the 1000-neuron B1 memory (memory and simulator): "
+            f"{timing['build_s']:.2f} s; run time {timing['run_s_per_s']:.3f} s per "
+            "simulated second.\n"
+        )
+    if has_figure:
+        out.append(
+            figure(
+                "delay_accuracy",
+                "NRMSE against neurons per dimension, against order, and across "
+                "the window, spiking and rate",
+            )
+        )
+    return "\n".join(out)
+
+
+def memory_fft(results, has_figure):
+    """Tables of ``memory_fft.json``."""
+    config, result = results["config"], results["result"]
+    environment = results.get("environment", {})
+    out = [
+        f"Order {config['order']}, window of {config['theta_steps']} steps "
+        f"(dt = {config['dt']:g}, {config['discretization']}), batch "
+        f"{config['batch']}, {config['channels']} channel(s), "
+        f"{result['n_steps']} steps; median of {config['repeats_per_seed']} runs "
+        f"for each of seeds {', '.join(map(str, config['seeds']))}. Machine: "
+        f"{environment.get('cpu_count', '?')} CPUs ({environment.get('machine', '?')}), "
+        f"Python {environment.get('python', '?')}, numpy "
+        f"{environment.get('numpy', '?')}, scipy {environment.get('scipy', '?')}.\n"
+    ]
+    rows = []
+    for method, times in result["times_seconds"].items():
+        times_ms = sorted(1e3 * t for t in times)
+        rows.append(
+            [
+                f"``{method}``",
+                f"{1e3 * result['median_seconds'][method]:.1f}",
+                f"{times_ms[0]:.1f}",
+                f"{times_ms[-1]:.1f}",
+            ]
+        )
+    out.append(table(["method", "median (ms)", "min (ms)", "max (ms)"], rows))
+    out.append(
+        f"Speed-up of the FFT (recurrence time / FFT time): "
+        f"{result['speedup']:.2f}. Largest difference between the two, relative "
+        f"to the largest state: {result['max_relative_difference']:.1e}.\n"
+    )
+    sweep = results.get("sweep")
+    if sweep:
+        out.append("Against the sequence length:\n")
+        out.append(
+            table(
+                ["steps", "fft (ms)", "recurrence (ms)", "speed-up"],
+                [
+                    [
+                        str(s["n_steps"]),
+                        f"{1e3 * s['median_seconds']['fft']:.1f}",
+                        f"{1e3 * s['median_seconds']['recurrence']:.1f}",
+                        f"{s['speedup']:.2f}",
+                    ]
+                    for s in sweep
+                ],
+            )
+        )
+    if has_figure:
+        out.append(
+            figure("memory_fft", "Median time of both methods against sequence length")
+        )
+    return "\n".join(out)
+
+
+RENDERERS = {"delay_accuracy": delay_accuracy, "memory_fft": memory_fft}
+
+
+def main(results_dir, outdir):
+    results_dir, outdir = Path(results_dir), Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, command in BENCHMARKS.items():
+        json_path = results_dir / f"{name}.json"
+        png_path = results_dir / f"{name}.png"
+        figure_copy = outdir / f"{name}.png"
+        has_figure = png_path.is_file()
+        if has_figure:
+            shutil.copy2(png_path, figure_copy)
+        elif figure_copy.exists():
+            figure_copy.unlink()
+
+        text = None
+        if json_path.is_file():
+            try:
+                text = RENDERERS[name](json.loads(json_path.read_text()), has_figure)
+            except (ValueError, KeyError, TypeError, ZeroDivisionError) as error:
+                print(
+                    f"benchmark_pages: cannot read {json_path} ({error!r}); "
+                    "showing the command that regenerates it",
+                    file=sys.stderr,
+                )
+        if text is None:
+            text = missing(name, command)
+            if has_figure:
+                text += "\n" + figure(name, f"The plot of benchmarks/{name}.py")
+        text += (
+            f"\nRegenerate with ``{command}`` (from the repository root).\n"
+            if json_path.is_file()
+            else ""
+        )
+        path = outdir / f"benchmarks_{name}.rst"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
