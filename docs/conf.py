@@ -12,6 +12,7 @@ sphinx-gallery), the benchmark tables and plots (read from
 and the API reference, which must list every name in ``nengo_lmu.__all__``.
 """
 
+import logging
 import re
 import shutil
 import sys
@@ -29,6 +30,10 @@ import benchmark_pages  # noqa: E402
 import theory_figures  # noqa: E402
 
 import nengo_lmu  # noqa: E402
+
+# The examples run inside sphinx-build; keep nengo's progress messages out of
+# the build log.
+logging.getLogger("nengo").setLevel(logging.WARNING)
 
 project = "nengo-lmu"
 author = "the nengo-lmu authors"
@@ -66,7 +71,6 @@ html_theme = "furo"
 html_title = f"nengo-lmu {release}"
 html_favicon = "_static/favicon.svg"
 html_theme_options = {"navigation_with_keys": True}
-pygments_style = "sphinx"
 
 autodoc_default_options = {"members": False}
 autodoc_member_order = "bysource"
@@ -92,6 +96,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "show_memory": False,
     "show_signature": False,
+    # Link the names used in the examples to the API reference (offline).
+    "reference_url": {"nengo_lmu": None},
 }
 
 

@@ -83,8 +83,8 @@ def main(out):
     spiking = memories["spiking (LIF)"]
     speed = TAU / (TAU - spiking.lead)
     print(
-        "Uncorrected, the spiking memory would run tau / (tau - lead) = "
-        f"{np.array2string(speed, precision=3)} times too fast"
+        "Uncorrected, each dimension would run tau / (tau - lead) times too fast:",
+        np.array2string(speed, precision=3),
     )
 
     with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
