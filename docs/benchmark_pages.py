@@ -40,7 +40,7 @@ def missing(name, command):
 
 def figure(name, alt):
     return (
-        f".. figure:: /_generated/{name}.png\n   :alt: {alt}\n   :width: 100%\n\n"
+        f".. figure:: /_generated/{name}.png\n   :alt: {alt}\n\n"
         f"   ``benchmarks/results/{name}.png``\n"
     )
 
@@ -84,7 +84,7 @@ def delay_accuracy(results, has_figure):
                 table(
                     ["neurons per dimension"]
                     + [str(n) for n in results["neurons_per_dimension"]],
-                    [["NRMSE"] + [f"{r['neural']:.4f}" for r in by_neurons]],
+                    [["NRMSE"] + [f"{r['neural']:.3g}" for r in by_neurons]],
                 )
             )
         by_order = curves.get(f"order {kind}")
@@ -94,8 +94,8 @@ def delay_accuracy(results, has_figure):
                 table(
                     ["order"] + [str(d) for d in results["orders"]],
                     [
-                        ["neural"] + [f"{r['neural']:.4f}" for r in by_order],
-                        ["exact"] + [f"{r['exact']:.4f}" for r in by_order],
+                        ["neural"] + [f"{r['neural']:.3g}" for r in by_order],
+                        ["exact"] + [f"{r['exact']:.3g}" for r in by_order],
                     ],
                 )
             )
