@@ -72,7 +72,6 @@ html_title = f"nengo-lmu {release}"
 html_favicon = "_static/favicon.svg"
 html_theme_options = {"navigation_with_keys": True}
 
-autodoc_default_options = {"members": False}
 autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
