@@ -9,12 +9,14 @@ from nengo_lmu.discretize import (
 )
 from nengo_lmu.evaluation import nrmse, periodic_delay
 from nengo_lmu.legendre import legendre_delay, legendre_readout
+from nengo_lmu.networks.lmu import LMU
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.realize import balanced_realization, realize, state_scaling
 from nengo_lmu.sequence import evaluate_memory, impulse_response
 from nengo_lmu.version import version as __version__
 
 __all__ = [
+    "LMU",
     "LegendreMemory",
     "SynapseMapping",
     "balanced_realization",

@@ -49,7 +49,8 @@ def check_matrix(value, attr, shape, obj=None):
         raise ValidationError(
             f"must be a numeric array (got {value!r})", attr=attr, obj=obj
         ) from None
-    expected = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ")"
+    expected = ", ".join("any" if n is None else str(n) for n in shape)
+    expected = f"({expected},)" if len(shape) == 1 else f"({expected})"
     if array.ndim != len(shape) or any(
         n is not None and n != m for n, m in zip(shape, array.shape)
     ):

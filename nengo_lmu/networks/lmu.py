@@ -1,0 +1,388 @@
+"""The Legendre Memory Unit cell as a nengo network, learning online."""
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+from nengo.params import Default
+
+from nengo_lmu.networks.memory import LegendreMemory, SimulatorDtCheck
+from nengo_lmu.validation import IntegerParam, PositiveParam, check_matrix
+
+# Each normalised input dimension of the hidden layer has unit rms, so a unit
+# encoder's projection has unit rms whatever the dimension; dividing by this radius
+# puts +-2.5 standard deviations at the neurons' +-1 range (B3 with PES measured
+# the same NRMSE, 0.084, for radii from 2.1 to 2.8, and 0.26 at 5.7).
+HIDDEN_RADIUS = 2.5
+
+
+class LMU(nengo.Network):
+    r"""A Legendre Memory Unit: a Legendre memory coupled to a hidden layer.
+
+    The cell of Voelker, Kajić and Eliasmith (2019), one step per simulator time
+    step:
+
+    .. math::
+
+        u[k] &= e_x x[k] + e_h h[k-1] + e_m m[k-1] \\
+        m[k] &= A_d m[k-1] + B_d u[k] \\
+        h[k] &= f(W_m m[k] + W_x x[k] + W_h h[k-1] + b) \\
+        y[k] &= W_y h[k]
+
+    The memory :math:`m` holds ``memory_d`` channels, each a `LegendreMemory` of
+    ``order`` coefficients over a window ``theta`` (exact if ``memory_neurons`` is
+    None, otherwise neural with that many neurons per dimension). The terms with
+    :math:`e_h`, :math:`e_m`, :math:`W_x` and :math:`W_h` exist only when
+    ``hidden_to_memory``, ``memory_to_memory``, ``input_to_hidden`` and
+    ``hidden_to_hidden`` are set. The hidden layer :math:`h` is the activity of
+    ``n_hidden`` neurons of ``neuron_type`` (rate or spiking), which implement
+    :math:`f`; the kernels act on their input currents.
+
+    **Initialisation.** Arrays given for ``encoders`` or ``kernels`` are used as
+    they are. Otherwise :math:`e_x` is an identity (or uniform) map of the input
+    onto the memory channels, :math:`e_h, e_m, W_h` are zero, and :math:`W_m,
+    W_x, b` are nengo's own NEF initialisation made explicit: each hidden neuron
+    gets a random unit encoder over the memory state normalised to unit rms per
+    dimension (by the memory's realisation for input of rms ``radius / 2``),
+    with gain and bias from its maximum rate and intercept, so that the hidden
+    layer sees its input spread over its neurons' range whatever the neuron type
+    or memory scale.
+
+    **Learning.** The output :math:`y` (``size_out`` dimensions) is a connection
+    from the hidden neurons, with weights :math:`W_y` (zero unless given in
+    ``kernels["output"]``) learned online by ``learning_rule_type`` (for example
+    ``nengo.PES()`` or ``nengo.RLS()``, or a list of rules). Feed ``error`` with
+    *actual - target* (nengo's convention). To switch learning off, stop the
+    error: feed it through a gate, such as a Node that multiplies it by 0 or 1,
+    or inhibit the ensemble that computes it.
+
+    Parameters
+    ----------
+    theta : float
+        Length of the memory window in seconds (> 0).
+    order : int
+        Legendre coefficients per memory channel (>= 1).
+    n_hidden : int
+        Number of hidden neurons (>= 1).
+    size_in : int, optional
+        Input dimensions (>= 1).
+    memory_d : int, optional
+        Memory channels (>= 1).
+    size_out : int or None, optional
+        Output dimensions (>= 1); None makes ``output`` the hidden activities.
+    neuron_type : nengo.neurons.NeuronType, optional
+        Neuron type of the hidden layer (nengo's default: LIF).
+    memory_neurons : int or None, optional
+        Neurons per memory dimension; None for the exact memory.
+    hidden_to_memory, memory_to_memory, input_to_hidden, hidden_to_hidden : bool
+        Which optional connections of the cell to include.
+    learning_rule_type : nengo.learning_rules.LearningRuleType or list, optional
+        Rule(s) learning the output weights; requires ``size_out``.
+    encoders : dict, optional
+        Arrays for ``"input"`` (:math:`e_x`, (memory_d, size_in)), ``"hidden"``
+        (:math:`e_h`, (memory_d, n_hidden)) and ``"memory"`` (:math:`e_m`,
+        (memory_d, memory_d * order)).
+    kernels : dict, optional
+        Arrays for ``"memory"`` (:math:`W_m`, (n_hidden, memory_d * order)),
+        ``"input"`` (:math:`W_x`, (n_hidden, size_in)), ``"hidden"``
+        (:math:`W_h`, (n_hidden, n_hidden)), ``"bias"`` (:math:`b`, (n_hidden,))
+        and ``"output"`` (:math:`W_y`, (size_out, n_hidden)).
+    radius : float, optional
+        Expected magnitude of the input (> 0), for the default kernels and the
+        neural memory.
+    synapse : nengo.synapses.Synapse or float or None, optional
+        Synapse of the connections carrying the hidden activities (to the output,
+        to the memory and to itself) and the memory feedback. By default None for
+        rate neurons, which is exact (with the one-step delays of the cell), and
+        ``Lowpass(0.01)`` for spiking neurons, whose spikes need smoothing.
+    dt : float, optional
+        Simulator time step the network is built for, in seconds (> 0).
+    **kwargs
+        Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
+
+    Attributes
+    ----------
+    input : nengo.Node
+        The input :math:`x`.
+    output : nengo.Node
+        The output :math:`y` (the hidden activities if ``size_out`` is None).
+    memory : LegendreMemory
+        The memory.
+    hidden : nengo.Ensemble
+        The hidden neurons (their input currents are the kernels' sum).
+    error : nengo.Node or None
+        Error input of the learning rules (*actual - target*); None without
+        learning.
+    weight_connections : dict
+        The connections of the cell by the name of their weights: ``"e_x"``,
+        ``"e_h"``, ``"e_m"``, ``"W_m"``, ``"W_x"``, ``"W_h"`` and ``"W_y"``. Those
+        into ``hidden.neurons`` carry the kernels divided by ``hidden.gain``,
+        since nengo multiplies the input of neurons by their gain.
+
+    Examples
+    --------
+    Learn to delay the input by half a second, online:
+
+    >>> import nengo
+    >>> with nengo.Network(seed=0) as model:
+    ...     stim = nengo.Node(nengo.processes.WhiteSignal(10, high=2, rms=0.3))
+    ...     lmu = LMU(theta=1.0, order=8, n_hidden=200, size_out=1,
+    ...               neuron_type=nengo.RectifiedLinear(),
+    ...               learning_rule_type=nengo.PES(1e-3))
+    ...     _ = nengo.Connection(stim, lmu.input, synapse=None)
+    ...     target = nengo.Node(size_in=1)
+    ...     _ = nengo.Connection(stim, target, synapse=0.5)  # a stand-in target
+    ...     _ = nengo.Connection(lmu.output, lmu.error, synapse=None)
+    ...     _ = nengo.Connection(target, lmu.error, transform=-1, synapse=None)
+    >>> lmu.hidden.n_neurons, lmu.output.size_out
+    (200, 1)
+    """
+
+    theta = PositiveParam("theta")
+    order = IntegerParam("order", low=1)
+    n_hidden = IntegerParam("n_hidden", low=1)
+    size_in = IntegerParam("size_in", low=1)
+    memory_d = IntegerParam("memory_d", low=1)
+    size_out = IntegerParam("size_out", low=1, optional=True)
+    radius = PositiveParam("radius")
+    dt = PositiveParam("dt")
+
+    def __init__(
+        self,
+        theta,
+        order,
+        n_hidden,
+        size_in=1,
+        memory_d=1,
+        size_out=None,
+        neuron_type=Default,
+        memory_neurons=None,
+        hidden_to_memory=False,
+        memory_to_memory=False,
+        input_to_hidden=False,
+        hidden_to_hidden=False,
+        learning_rule_type=None,
+        encoders=None,
+        kernels=None,
+        radius=1.0,
+        synapse=Default,
+        dt=0.001,
+        **kwargs,
+    ):
+        kwargs.setdefault("label", "LMU")
+        super().__init__(**kwargs)
+        self.theta = theta
+        self.order = order
+        self.n_hidden = n_hidden
+        self.size_in = size_in
+        self.memory_d = memory_d
+        self.size_out = size_out
+        self.radius = radius
+        self.dt = dt
+        if learning_rule_type is not None and self.size_out is None:
+            raise ValidationError(
+                "needs size_out: the learning rules learn the output weights, and "
+                "with size_out=None the output is the hidden activities, which "
+                "have no weights to learn",
+                attr="learning_rule_type",
+                obj=self,
+            )
+        self.weight_connections = {}
+        rng = np.random.RandomState(0 if self.seed is None else self.seed)
+        if neuron_type is Default:
+            neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
+        if synapse is Default:
+            synapse = nengo.Lowpass(0.01) if neuron_type.spiking else None
+
+        with self:
+            self.input = nengo.Node(size_in=self.size_in, label="input")
+            self.memory = LegendreMemory(
+                self.theta,
+                self.order,
+                size_in=self.memory_d,
+                n_neurons=memory_neurons,
+                dt=self.dt,
+                radius=self.radius,
+                label="memory",
+            )
+            memory_size = self.memory_d * self.order
+            weights = self._weights(
+                encoders,
+                kernels,
+                neuron_type,
+                dict(
+                    hidden_to_memory=hidden_to_memory,
+                    memory_to_memory=memory_to_memory,
+                    input_to_hidden=input_to_hidden,
+                    hidden_to_hidden=hidden_to_hidden,
+                ),
+                rng,
+            )
+            self.hidden = nengo.Ensemble(
+                self.n_hidden,
+                1,
+                neuron_type=neuron_type,
+                gain=weights.pop("gain"),
+                bias=weights.pop("bias"),
+                label="hidden",
+            )
+            routes = {
+                "e_x": (self.input, self.memory.input, None),
+                "e_h": (self.hidden.neurons, self.memory.input, synapse or 0),
+                "e_m": (self.memory.output, self.memory.input, synapse or 0),
+                "W_m": (self.memory.output, self.hidden.neurons, None),
+                "W_x": (self.input, self.hidden.neurons, None),
+                "W_h": (self.hidden.neurons, self.hidden.neurons, synapse or 0),
+            }
+            for name, (pre, post, connection_synapse) in routes.items():
+                if name in weights:
+                    transform = weights[name]
+                    if post == self.hidden.neurons:
+                        # nengo multiplies the input of neurons by their gain
+                        transform = transform / self.hidden.gain[:, None]
+                    self.weight_connections[name] = nengo.Connection(
+                        pre, post, transform=transform, synapse=connection_synapse
+                    )
+            if memory_size != self.memory.output.size_out:  # pragma: no cover
+                raise AssertionError("memory layout")
+
+            self.error = None
+            if self.size_out is None:
+                self.output = nengo.Node(size_in=self.n_hidden, label="output")
+                nengo.Connection(self.hidden.neurons, self.output, synapse=synapse)
+            else:
+                self.output = nengo.Node(size_in=self.size_out, label="output")
+                self.weight_connections["W_y"] = nengo.Connection(
+                    self.hidden.neurons,
+                    self.output,
+                    transform=weights["W_y"],
+                    synapse=synapse,
+                    learning_rule_type=learning_rule_type,
+                )
+                if learning_rule_type is not None:
+                    self.error = nengo.Node(size_in=self.size_out, label="error")
+                    rules = self.weight_connections["W_y"].learning_rule
+                    for rule in rules if isinstance(rules, list) else [rules]:
+                        nengo.Connection(self.error, rule, synapse=None)
+            nengo.Node(SimulatorDtCheck(self.dt, str(self)), label="dt check")
+
+    def _weights(self, encoders, kernels, neuron_type, options, rng):
+        """The cell's weight arrays: given ones checked, the others initialised."""
+        encoders = {} if encoders is None else dict(encoders)
+        kernels = {} if kernels is None else dict(kernels)
+        memory_size = self.memory_d * self.order
+        shapes = {
+            "e_x": (self.memory_d, self.size_in),
+            "e_h": (self.memory_d, self.n_hidden),
+            "e_m": (self.memory_d, memory_size),
+            "W_m": (self.n_hidden, memory_size),
+            "W_x": (self.n_hidden, self.size_in),
+            "W_h": (self.n_hidden, self.n_hidden),
+            "bias": (self.n_hidden,),
+            "W_y": (self.size_out or 0, self.n_hidden),
+        }
+        sources = {
+            "e_x": ("encoders", "input"),
+            "e_h": ("encoders", "hidden"),
+            "e_m": ("encoders", "memory"),
+            "W_m": ("kernels", "memory"),
+            "W_x": ("kernels", "input"),
+            "W_h": ("kernels", "hidden"),
+            "bias": ("kernels", "bias"),
+            "W_y": ("kernels", "output"),
+        }
+        arrays = {"encoders": encoders, "kernels": kernels}
+        given = {
+            name: arrays[group].pop(key, None) for name, (group, key) in sources.items()
+        }
+        for name, unknown in arrays.items():
+            if unknown:
+                raise ValidationError(
+                    f"has unknown keys {sorted(unknown)}", attr=name, obj=self
+                )
+        included = {
+            "e_h": options["hidden_to_memory"],
+            "e_m": options["memory_to_memory"],
+            "W_x": options["input_to_hidden"],
+            "W_h": options["hidden_to_hidden"],
+        }
+        weights = {}
+        for name, shape in shapes.items():
+            group, key = sources[name]
+            attr = f"{group}[{key!r}]"
+            if not included.get(name, True):
+                if given[name] is not None:
+                    option = next(k for k, v in _OPTION_OF.items() if v == name)
+                    raise ValidationError(
+                        f"is given, but {option}=False", attr=attr, obj=self
+                    )
+                continue
+            if given[name] is not None:
+                weights[name] = check_matrix(given[name], attr, shape, obj=self)
+        initial = self._initial_weights(neuron_type, included, rng)
+        if "bias" in weights:
+            # The hidden neurons get their currents through connections to
+            # `neurons`, which bypass the gain: it only sets the max_rates and
+            # intercepts nengo reports, and this one keeps those finite.
+            initial["gain"] = np.abs(1 - weights["bias"]) + 2
+        weights.update(
+            {
+                name: value
+                for name, value in initial.items()
+                if name not in weights and included.get(name, True)
+            }
+        )
+        return weights
+
+    def _initial_weights(self, neuron_type, included, rng):
+        memory_size = self.memory_d * self.order
+        input_size = memory_size + (self.size_in if included["W_x"] else 0)
+        max_rates = nengo.dists.Uniform(200, 400).sample(self.n_hidden, rng=rng)
+        intercepts = nengo.dists.Uniform(-0.5, 0.5).sample(self.n_hidden, rng=rng)
+        gain, bias = neuron_type.gain_bias(max_rates, intercepts)
+        encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
+            self.n_hidden, input_size, rng=rng
+        )
+        kernels = gain[:, None] * encoders / HIDDEN_RADIUS
+
+        # Normalise each memory channel's state to unit rms, the input by radius.
+        normalise = np.kron(np.eye(self.memory_d), self._memory_normalisation())
+        if self.memory_d == self.size_in:
+            input_encoders = np.eye(self.memory_d)
+        else:
+            input_encoders = np.ones((self.memory_d, self.size_in)) / self.size_in
+        weights = dict(
+            e_x=input_encoders,
+            e_h=np.zeros((self.memory_d, self.n_hidden)),
+            e_m=np.zeros((self.memory_d, memory_size)),
+            W_m=kernels[:, :memory_size] @ normalise,
+            W_h=np.zeros((self.n_hidden, self.n_hidden)),
+            gain=gain,
+            bias=bias,
+            W_y=np.zeros((self.size_out or 0, self.n_hidden)),
+        )
+        if included["W_x"]:
+            weights["W_x"] = kernels[:, memory_size:] / (self.radius / 2)
+        return weights
+
+    def _memory_normalisation(self):
+        """Maps a memory channel's state to unit rms per dimension."""
+        from nengo_lmu.realize import realize
+        from nengo_lmu.legendre import legendre_readout
+
+        window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
+        _, T_inv = realize(
+            self.memory.A,
+            self.memory.B,
+            window / np.sqrt(len(window)),
+            band_limit=1.0 / self.theta,
+            rms=self.radius / 2,
+        )
+        return T_inv
+
+
+_OPTION_OF = {
+    "hidden_to_memory": "e_h",
+    "memory_to_memory": "e_m",
+    "input_to_hidden": "W_x",
+    "hidden_to_hidden": "W_h",
+}

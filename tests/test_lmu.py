@@ -1,0 +1,198 @@
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_lmu import LMU, nrmse
+
+
+def reference_cell(x, lmu, weights):
+    """The LMU cell equations, step by step, for RectifiedLinear hidden neurons."""
+    m = np.zeros(lmu.memory_d * lmu.order)
+    h = np.zeros(lmu.n_hidden)
+    Ad = np.kron(np.eye(lmu.memory_d), lmu.memory.Ad)
+    Bd = np.kron(np.eye(lmu.memory_d), lmu.memory.Bd)
+    outputs = []
+    for xk in x:
+        u = weights["e_x"] @ xk + weights["e_h"] @ h + weights["e_m"] @ m
+        m = Ad @ m + Bd @ u
+        current = weights["W_m"] @ m + weights["W_x"] @ xk + weights["W_h"] @ h
+        h = np.maximum(current + weights["bias"], 0)
+        outputs.append(weights["W_y"] @ h)
+    return np.array(outputs)
+
+
+def test_rate_lmu_equals_cell_equations(Simulator, seed, rng):
+    """Every option on, random weights: nengo computes the cell exactly."""
+    size_in, memory_d, order, n_hidden, size_out = 2, 2, 4, 30, 3
+    weights = dict(
+        e_x=rng.normal(size=(memory_d, size_in)),
+        e_h=rng.normal(scale=0.01, size=(memory_d, n_hidden)),
+        e_m=rng.normal(scale=0.05, size=(memory_d, memory_d * order)),
+        W_m=rng.normal(scale=0.5, size=(n_hidden, memory_d * order)),
+        W_x=rng.normal(size=(n_hidden, size_in)),
+        W_h=rng.normal(scale=0.02, size=(n_hidden, n_hidden)),
+        bias=rng.normal(scale=0.1, size=n_hidden),
+        W_y=rng.normal(size=(size_out, n_hidden)),
+    )
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(
+            nengo.processes.WhiteSignal(0.3, high=10, rms=0.5), size_out=size_in
+        )
+        lmu = LMU(
+            0.05,
+            order,
+            n_hidden,
+            size_in=size_in,
+            memory_d=memory_d,
+            size_out=size_out,
+            neuron_type=nengo.RectifiedLinear(),
+            hidden_to_memory=True,
+            memory_to_memory=True,
+            input_to_hidden=True,
+            hidden_to_hidden=True,
+            encoders=dict(
+                input=weights["e_x"], hidden=weights["e_h"], memory=weights["e_m"]
+            ),
+            kernels=dict(
+                memory=weights["W_m"],
+                input=weights["W_x"],
+                hidden=weights["W_h"],
+                bias=weights["bias"],
+                output=weights["W_y"],
+            ),
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+        stim_probe, output_probe = nengo.Probe(stim), nengo.Probe(lmu.output)
+    with Simulator(model) as sim:
+        sim.run(0.3)
+    expected = reference_cell(sim.data[stim_probe], lmu, weights)
+    assert np.abs(expected).max() > 0.1
+    assert np.allclose(
+        sim.data[output_probe], expected, atol=1e-8 * np.abs(expected).max()
+    )
+
+
+def test_default_hidden_activity_is_spread(Simulator, seed):
+    """Default kernels put the input over the neurons' range, for any memory scale."""
+    for theta, order in [(0.1, 4), (2.0, 16)]:
+        with nengo.Network(seed=seed) as model:
+            stim = nengo.Node(
+                nengo.processes.WhiteSignal(4 * theta, high=1 / theta, rms=0.5)
+            )
+            lmu = LMU(theta, order, 200, neuron_type=nengo.RectifiedLinear())
+            nengo.Connection(stim, lmu.input, synapse=None)
+            probe = nengo.Probe(lmu.hidden.neurons)
+        with Simulator(model) as sim:
+            sim.run(20 * theta)
+        rates = sim.data[probe][int(2 * theta / 0.001) :]
+        active = (rates > 0).mean(axis=0)
+        # many neurons are active sometimes and silent sometimes; few never fire
+        assert np.mean((active > 0.05) & (active < 0.95)) > 0.4
+        assert np.mean(active == 0) < 0.25
+        assert 20 < rates.mean() < 200
+
+
+@pytest.mark.parametrize("rule", [nengo.PES(1e-3), nengo.RLS(), [nengo.PES(1e-3)]])
+def test_learning_reduces_error(Simulator, seed, rule):
+    """Online learning of a delay from the memory, with a learning switch."""
+    duration, learn_until = 12.0, 10.0
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.WhiteSignal(duration, high=2, rms=0.3))
+        lmu = LMU(
+            0.5,
+            6,
+            300,
+            size_out=1,
+            neuron_type=nengo.RectifiedLinear(),
+            learning_rule_type=rule,
+            radius=0.6,
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+        target = nengo.Node(size_in=1)
+        nengo.Connection(
+            stim, target, synapse=nengo.LinearFilter([1], [0.2**2 / 4, 0.2, 1])
+        )
+        switch = nengo.Node(lambda t, e: e if t < learn_until else 0 * e, size_in=1)
+        nengo.Connection(lmu.output, switch, synapse=None)
+        nengo.Connection(target, switch, transform=-1, synapse=None)
+        nengo.Connection(switch, lmu.error, synapse=None)
+        output_probe, target_probe = nengo.Probe(lmu.output), nengo.Probe(target)
+        weights_probe = nengo.Probe(lmu.weight_connections["W_y"], "weights")
+    with Simulator(model) as sim:
+        sim.run(duration)
+    output, target = sim.data[output_probe], sim.data[target_probe]
+    learned = slice(int(learn_until / 0.001), None)
+    # the output starts at zero (NRMSE 1); after learning it generalises
+    assert nrmse(output[learned], target[learned]) < 0.35
+    # and the switch stops learning
+    weights = sim.data[weights_probe]
+    assert np.abs(weights[learned][-1] - weights[learned][1]).max() == 0
+    assert np.abs(weights[learned][0]).max() > 0
+
+
+@pytest.mark.parametrize(
+    "neuron_type",
+    [nengo.LIF(), nengo.LIFRate(), nengo.SpikingRectifiedLinear(), nengo.Tanh()],
+)
+def test_neuron_types_and_options(Simulator, seed, neuron_type):
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.WhiteSignal(1, high=5, rms=0.3))
+        lmu = LMU(
+            0.2,
+            4,
+            50,
+            size_out=2,
+            memory_d=2,
+            neuron_type=neuron_type,
+            memory_neurons=30,
+            hidden_to_memory=True,
+            memory_to_memory=True,
+            input_to_hidden=True,
+            hidden_to_hidden=True,
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+        probe = nengo.Probe(lmu.output)
+    with Simulator(model) as sim:
+        sim.run(0.2)
+    assert sim.data[probe].shape == (200, 2)
+    assert np.all(np.isfinite(sim.data[probe]))
+
+
+def test_lmu_dt_mismatch_refused(Simulator):
+    with nengo.Network() as model:
+        LMU(0.1, 4, 10, dt=0.002)
+    with pytest.raises(ValidationError, match="dt"):
+        with Simulator(model, dt=0.001):
+            pass
+
+
+def test_error_of_wrong_size_refused():
+    with nengo.Network():
+        lmu = LMU(0.1, 4, 10, size_out=2, learning_rule_type=nengo.PES())
+        with pytest.raises(ValidationError, match="size"):
+            nengo.Connection(nengo.Node([0.0, 0.0, 0.0]), lmu.error)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_hidden=0), "n_hidden.*>= 1"),
+        (dict(size_out=0), "size_out.*>= 1"),
+        (dict(theta=-1.0), "theta"),
+        (dict(memory_d=0), "memory_d"),
+        (dict(learning_rule_type=nengo.PES()), "learning_rule_type.*size_out"),
+        (dict(kernels=dict(memory=np.ones((3, 4)))), r"kernels\['memory'\].*\(10, 4\)"),
+        (dict(kernels=dict(bias=np.ones(3))), r"kernels\['bias'\].*\(10,\)"),
+        (dict(encoders=dict(input=np.ones((2, 1)))), r"encoders\['input'\].*\(1, 1\)"),
+        (dict(encoders=dict(hidden=np.ones((1, 10)))), "hidden_to_memory=False"),
+        (dict(kernels=dict(hidden=np.ones((10, 10)))), "hidden_to_hidden=False"),
+        (dict(kernels=dict(weights=1)), "kernels.*unknown"),
+        (dict(kernels=dict(memory=np.full((10, 4), np.nan))), "kernels.*NaN"),
+    ],
+)
+def test_invalid_arguments(kwargs, match):
+    arguments = dict(theta=0.1, order=4, n_hidden=10)
+    arguments.update(kwargs)
+    with pytest.raises(ValidationError, match=match):
+        LMU(**arguments, add_to_container=False)
