@@ -15,6 +15,8 @@ BENCHMARKS = {
         "python benchmarks/delay_accuracy.py --seeds 0 1 2 3 4 --out benchmarks/results"
     ),
     "memory_fft": "python benchmarks/memory_fft.py --seeds 0 1 2 --out benchmarks/results",
+    "online_learning": "python benchmarks/online_learning.py --tasks recipe pes "
+    "product cost",
 }
 
 
@@ -104,7 +106,14 @@ def delay_accuracy(results, has_figure):
         out.append(
             f"Build time of the 1000-neuron B1 memory (memory and simulator): "
             f"{timing['build_s']:.2f} s; run time {timing['run_s_per_s']:.3f} s per "
-            "simulated second.\n"
+            "simulated second (wall-clock time"
+            + (
+                f"; CPU time {timing['build_cpu_s']:.2f} s and "
+                f"{timing['run_cpu_s_per_s']:.3f} s)."
+                if "build_cpu_s" in timing and "run_cpu_s_per_s" in timing
+                else ")."
+            )
+            + "\n"
         )
     if has_figure:
         out.append(
@@ -172,7 +181,26 @@ def memory_fft(results, has_figure):
     return "\n".join(out)
 
 
-RENDERERS = {"delay_accuracy": delay_accuracy, "memory_fft": memory_fft}
+def figure_only(name):
+    """A benchmark whose page shows its plot; its tables stay in the JSON."""
+
+    def render(results, has_figure):
+        text = (
+            f"The full results are in ``benchmarks/results/{name}.json`` "
+            f"(top-level keys: {', '.join(f'``{key}``' for key in results)}).\n"
+        )
+        if has_figure:
+            text += "\n" + figure(name, f"The plot of benchmarks/{name}.py")
+        return text
+
+    return render
+
+
+RENDERERS = {
+    "delay_accuracy": delay_accuracy,
+    "memory_fft": memory_fft,
+    "online_learning": figure_only("online_learning"),
+}
 
 
 def main(results_dir, outdir):
