@@ -42,8 +42,10 @@ class LMU(nengo.Network):
     onto the memory channels, :math:`e_h, e_m, W_h` are zero, and :math:`W_m,
     W_x, b` are nengo's own NEF initialisation made explicit: each hidden neuron
     gets a random unit encoder over the memory state normalised to unit rms per
-    dimension (by the memory's realisation for input of rms ``radius / 2``),
-    with gain and bias from its maximum rate and intercept, so that the hidden
+    dimension and decorrelated (the memory's balanced realisation, `realize`,
+    for input of rms ``radius / 2`` band-limited to ``1 / theta`` Hz), with gain
+    and bias from its maximum rate (200 to 400 Hz) and intercept (-0.5 to 0.5,
+    matched to the spread of the projections), so that the hidden
     layer sees its input spread over its neurons' range whatever the neuron type
     or memory scale.
 
