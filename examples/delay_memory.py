@@ -1,4 +1,8 @@
-"""Delay memory: hold the last 0.1 s of a signal in six Legendre coefficients.
+"""
+Delay memory
+============
+
+Hold the last 0.1 s of a signal in six Legendre coefficients.
 
 A `nengo_lmu.LegendreMemory` of order 6 holds a sliding window of theta = 0.1 s of
 10 Hz white noise. Its state decodes the input at any point of the window; this
@@ -79,6 +83,6 @@ def main(out):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[3])
     parser.add_argument("--out", default="delay_memory.png", help="figure file")
     main(parser.parse_args().out)

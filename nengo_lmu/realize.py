@@ -102,7 +102,7 @@ def balanced_realization(A, B, C):
     ------
     nengo.exceptions.ValidationError
         If ``A`` is unstable, the shapes do not match, or the system is not minimal
-        to working precision (a Hankel singular value below ``MIN_HANKEL_RATIO``
+        to working precision (a Hankel singular value below ``MIN_HANKEL_RATIO`` (1e-5)
         times the largest: a state the input does not reach or ``C`` does not see).
 
     See Also
@@ -170,7 +170,7 @@ def state_scaling(
     ``input_process``
         A sample of the process is generated with ``input_process.run_steps`` and
         fed to the system discretised with zero-order hold at ``dt``, from a zero
-        state. The first ``TRANSIENT_DECAYS`` slowest time constants are skipped;
+        state. The first ``TRANSIENT_DECAYS`` (14) slowest time constants are skipped;
         the next ``n_steps`` give the rms. The estimate is only as good as the
         sample. A periodic signal gains nothing from more than one period, and
         states driven mostly by the top of the input band see few independent
@@ -191,7 +191,7 @@ def state_scaling(
         integrated numerically (adaptive Gauss-Kronrod, relative accuracy about
         1e-10). This is the continuous-time system; it ignores ``dt``.
 
-    A dimension with rms below ``UNREACHED_RMS_RATIO`` times the largest (one that
+    A dimension with rms below ``UNREACHED_RMS_RATIO`` (1e-12) times the largest (one that
     the input does not reach) keeps a scale of 1; with zero input, ``T`` is the
     identity.
 

@@ -104,9 +104,9 @@ def evaluate_memory(inputs, Ad, Bd, method="fft"):
 
     Returns
     -------
-    states : (n_steps, channels * order) or (batch, n_steps, channels * order) \
-ndarray
-        The memory states, channel-major: ``states[..., k, c * order + i]`` is
+    states : ndarray
+        The memory states, of shape (n_steps, channels * order) or (batch,
+        n_steps, channels * order), channel-major: ``states[..., k, c * order + i]`` is
         coefficient ``i`` of the memory of channel ``c`` at step ``k``. float32 if
         ``inputs``, ``Ad`` and ``Bd`` are all float32 (or narrower), float64
         otherwise.

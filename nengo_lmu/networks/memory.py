@@ -58,7 +58,7 @@ class LegendreMemory(nengo.Network):
       loss" seen in spiking delay networks is this phase error). With a
       ``Lowpass`` synapse and a spiking neuron type the lead of each dimension
       is measured when the network is built, by simulating ensembles like the
-      memory's on the states they will represent (``LEAD_CALIBRATION_TIME``
+      memory's on the states they will represent (``LEAD_CALIBRATION_TIME``, 5
       seconds, about a second of build time), and corrected with
       `lead_correction`. It is stored in ``lead``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
