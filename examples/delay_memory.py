@@ -83,6 +83,8 @@ def main(out):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[3])
+    parser = argparse.ArgumentParser(
+        description="Delay a signal with a Legendre memory; save a figure."
+    )
     parser.add_argument("--out", default="delay_memory.png", help="figure file")
     main(parser.parse_args().out)
