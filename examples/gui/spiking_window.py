@@ -133,10 +133,6 @@ with model:
         neuron_type=nengo.LIF(),
         dt=DT,
         input_process=nengo.processes.WhiteSignal(100.0, **NOISE),
-        # An Alpha synapse on the recurrence: with the default Lowpass, a spiking
-        # memory calibrates its neurons' lead by running a short simulation when
-        # it is created, and nengo_gui refuses to run simulations inside scripts.
-        synapse=nengo.Alpha(0.1),
         label="memory",
     )
     nengo.Connection(stim, memory.input, synapse=None)

@@ -284,7 +284,11 @@ class LegendreMemory(nengo.Network):
                 ensemble = self._memory_ensemble(f"calibration {i}")
                 nengo.Connection(stimulus[i], ensemble, synapse=None)
                 probes.append(nengo.Probe(ensemble, synapse=None, solver=solver))
-        with nengo.Simulator(calibration, dt=self.dt, progress_bar=False) as sim:
+        # The reference simulator class itself: nengo_gui replaces nengo.Simulator
+        # (and refuses to run it) while it executes a model script.
+        with nengo.simulator.Simulator(
+            calibration, dt=self.dt, progress_bar=False
+        ) as sim:
             sim.run_steps(len(states))
 
         smoothing = nengo.Lowpass(LEAD_FIT_TAU)
