@@ -33,7 +33,7 @@ import matplotlib
 import nengo
 import numpy as np
 
-from nengo_lmu import LMU, discretize, legendre_delay, nrmse
+from nengo_lmu import LMU, Delay, discretize, legendre_delay, nrmse
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -41,17 +41,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 DT, DURATION, LEARN_UNTIL = 0.001, 100.0, 80.0
 THETA, ORDER, N_HIDDEN, DELAY = 1.0, 8, 1000, 0.5
 WINDOW = 10.0
-
-
-class DelayLine:
-    """u(t - delay) for a whole number of steps, as in nengo's example."""
-
-    def __init__(self, steps):
-        self.buffer = [0.0] * steps
-
-    def __call__(self, t, x):
-        self.buffer.append(float(x[0]))
-        return self.buffer.pop(0)
 
 
 def learning_switch(t, error):
@@ -64,7 +53,7 @@ def build(task, seed):
         stim = nengo.Node(
             nengo.processes.WhiteSignal(DURATION, high=2, rms=0.3, y0=0, seed=seed)
         )
-        delayed = nengo.Node(DelayLine(int(round(DELAY / DT))), size_in=1)
+        delayed = nengo.Node(Delay(DELAY))
         nengo.Connection(stim, delayed, synapse=None)
         target = delayed
         if task == "product":

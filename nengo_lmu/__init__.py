@@ -7,7 +7,7 @@ from nengo_lmu.discretize import (
     lead_correction,
     synapse_mapping,
 )
-from nengo_lmu.evaluation import nrmse, periodic_delay
+from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.networks.lmu import LMU
 from nengo_lmu.networks.memory import LegendreMemory
@@ -16,6 +16,7 @@ from nengo_lmu.sequence import evaluate_memory, impulse_response
 from nengo_lmu.version import version as __version__
 
 __all__ = [
+    "Delay",
     "LMU",
     "LegendreMemory",
     "SynapseMapping",

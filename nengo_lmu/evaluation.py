@@ -1,5 +1,6 @@
-"""Measuring memories: error metrics and exactly delayed targets (pure numpy)."""
+"""Measuring memories: error metrics and exactly delayed targets."""
 
+import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
@@ -71,3 +72,48 @@ def periodic_delay(signal, steps):
     phase = np.exp(-2j * np.pi * frequencies * steps)
     phase = phase.reshape((-1,) + (1,) * (signal.ndim - 1))
     return np.fft.irfft(np.fft.rfft(signal, axis=0) * phase, n=n_steps, axis=0)
+
+
+class Delay(nengo.Process):
+    """The input delayed by a whole number of time steps: a target for learning.
+
+    ``output[k] = input[k - round(delay / dt)]`` (zero before that), with the
+    input's current value included in the same step.
+
+    Parameters
+    ----------
+    delay : float
+        The delay in seconds (>= 0); rounded to whole time steps.
+    size : int, optional
+        Dimensions of the input and output.
+
+    Examples
+    --------
+    >>> import nengo
+    >>> with nengo.Network() as model:
+    ...     stim = nengo.Node(lambda t: t)
+    ...     delayed = nengo.Node(Delay(0.003), size_in=1)
+    ...     _ = nengo.Connection(stim, delayed, synapse=None)
+    ...     probe = nengo.Probe(delayed)
+    >>> with nengo.Simulator(model, progress_bar=False) as sim:
+    ...     sim.run_steps(5)
+    >>> print(sim.data[probe].ravel())
+    [0.    0.    0.    0.001 0.002]
+    """
+
+    delay = nengo.params.NumberParam("delay", low=0)
+
+    def __init__(self, delay, size=1, **kwargs):
+        super().__init__(default_size_in=size, default_size_out=size, **kwargs)
+        self.delay = delay
+
+    def make_step(self, shape_in, shape_out, dt, rng, state):
+        buffer = np.zeros((int(round(self.delay / dt)) + 1,) + tuple(shape_in))
+        position = [0]
+
+        def step(t, x):
+            buffer[position[0]] = x
+            position[0] = (position[0] + 1) % len(buffer)
+            return buffer[position[0]]
+
+        return step
