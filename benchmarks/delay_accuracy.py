@@ -187,11 +187,11 @@ def main(seeds, curve_seeds, out):
         print(f"curves ({name}) done", flush=True)
 
     results["timing"] = timing()
-    timing = results["timing"]
+    measured = results["timing"]
     print(
-        f"B1 build (memory + simulator): {timing['build_s']:.2f} s "
-        f"({timing['build_cpu_s']:.2f} s CPU); run: {timing['run_s_per_s']:.3f} s "
-        f"({timing['run_cpu_s_per_s']:.3f} s CPU) per simulated second"
+        f"B1 build (memory + simulator): {measured['build_s']:.2f} s "
+        f"({measured['build_cpu_s']:.2f} s CPU); run: {measured['run_s_per_s']:.3f} s "
+        f"({measured['run_cpu_s_per_s']:.3f} s CPU) per simulated second"
     )
     results["neurons_per_dimension"] = neurons_per_dimension
     results["orders"] = orders

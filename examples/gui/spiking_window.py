@@ -29,34 +29,12 @@ import collections
 
 import nengo
 import numpy as np
-from nengo.params import NumberParam
 
-from nengo_lmu import LegendreMemory, legendre_readout
+from nengo_lmu import Delay, LegendreMemory, legendre_readout
 
 THETA, ORDER, DT = 1.0, 6, 0.001
 DELAYS = [0, 0.25, 0.5, 0.75, 1.0]
 NOISE = dict(high=1.0, rms=0.3)
-
-
-class Delay(nengo.Process):
-    """Delays its input by a whole number of time steps (fresh state per run)."""
-
-    delay = NumberParam("delay", low=0)
-
-    def __init__(self, delay):
-        super().__init__(default_size_in=1, default_size_out=1)
-        self.delay = delay
-
-    def make_step(self, shape_in, shape_out, dt, rng, state):
-        steps = max(int(round(self.delay / dt)), 1)
-        buffer = collections.deque([0.0] * steps, maxlen=steps)
-
-        def step(t, x):
-            delayed = buffer[0]
-            buffer.append(float(x[0]))
-            return [delayed]
-
-        return step
 
 
 class WindowPlot:

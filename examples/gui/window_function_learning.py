@@ -22,35 +22,12 @@
 #
 # Run with: nengo examples/gui/window_function_learning.py
 
-import collections
 
 import nengo
-from nengo.params import NumberParam
 
-from nengo_lmu import LMU
+from nengo_lmu import Delay, LMU
 
 THETA, ORDER, DELAY = 1.0, 8, 0.5
-
-
-class Delay(nengo.Process):
-    """Delays its input by a whole number of time steps (fresh state per run)."""
-
-    delay = NumberParam("delay", low=0)
-
-    def __init__(self, delay):
-        super().__init__(default_size_in=1, default_size_out=1)
-        self.delay = delay
-
-    def make_step(self, shape_in, shape_out, dt, rng, state):
-        steps = max(int(round(self.delay / dt)), 1)
-        buffer = collections.deque([0.0] * steps, maxlen=steps)
-
-        def step(t, x):
-            delayed = buffer[0]
-            buffer.append(float(x[0]))
-            return [delayed]
-
-        return step
 
 
 def product(t, x):
