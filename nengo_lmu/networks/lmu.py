@@ -5,7 +5,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.networks.memory import LegendreMemory, SimulatorDtCheck
+from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.validation import IntegerParam, PositiveParam, check_matrix
 
 # Each normalised input dimension of the hidden layer has unit rms, so a unit
@@ -100,7 +100,8 @@ class LMU(nengo.Network):
         rate neurons, which is exact (with the one-step delays of the cell), and
         ``Lowpass(0.01)`` for spiking neurons, whose spikes need smoothing.
     dt : float, optional
-        Simulator time step the network is built for, in seconds (> 0).
+        Simulator time step the network is built for, in seconds (> 0); the
+        memory refuses a simulator with another.
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -209,7 +210,6 @@ class LMU(nengo.Network):
                 radius=self.radius,
                 label="memory",
             )
-            memory_size = self.memory_d * self.order
             weights = self._weights(
                 encoders,
                 kernels,
@@ -247,9 +247,6 @@ class LMU(nengo.Network):
                     self.weight_connections[name] = nengo.Connection(
                         pre, post, transform=transform, synapse=connection_synapse
                     )
-            if memory_size != self.memory.output.size_out:  # pragma: no cover
-                raise AssertionError("memory layout")
-
             self.error = None
             if self.size_out is None:
                 self.output = nengo.Node(size_in=self.n_hidden, label="output")
@@ -268,7 +265,6 @@ class LMU(nengo.Network):
                     rules = self.weight_connections["W_y"].learning_rule
                     for rule in rules if isinstance(rules, list) else [rules]:
                         nengo.Connection(self.error, rule, synapse=None)
-            nengo.Node(SimulatorDtCheck(self.dt, str(self)), label="dt check")
 
     def _weights(self, encoders, kernels, neuron_type, options, rng):
         """The cell's weight arrays: given ones checked, the others initialised."""
