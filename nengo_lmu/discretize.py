@@ -256,7 +256,7 @@ def synapse_mapping(Ad, Bd, synapse, dt):
     """
     Ad, Bd = check_system(Ad, Bd)
     dt = check_positive(dt, "dt")
-    synapse = _as_linear_filter(synapse)
+    synapse = as_loop_synapse(synapse)
     num, den = loop_transfer_function(synapse, dt)
     order = len(den) - 1
     identity = np.eye(len(Ad))
@@ -340,7 +340,8 @@ def loop_transfer_function(synapse, dt):
     return num, den
 
 
-def _as_linear_filter(synapse):
+def as_loop_synapse(synapse):
+    """The synapse as the nengo ``LinearFilter`` a loop can map (see `synapse_mapping`)."""
     if synapse is None:
         raise ValidationError(
             "must delay the signal: a recurrent loop with synapse=None has no time "

@@ -75,9 +75,8 @@ def check_system(A, B):
         raise ValidationError(
             f"must be a non-empty square matrix (got shape {A.shape})", attr="A"
         )
-    B = np.asarray(B, dtype=float) if np.ndim(B) == 1 else B
     if np.ndim(B) == 1:
-        B = B[:, None]
+        B = np.reshape(B, (-1, 1))
     B = check_matrix(B, "B", (A.shape[0], None))
     return A, B
 

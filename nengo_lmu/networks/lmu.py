@@ -300,30 +300,24 @@ class LMU(nengo.Network):
                 raise ValidationError(
                     f"has unknown keys {sorted(unknown)}", attr=name, obj=self
                 )
-        included = {
-            "e_h": options["hidden_to_memory"],
-            "e_m": options["memory_to_memory"],
-            "W_x": options["input_to_hidden"],
-            "W_h": options["hidden_to_hidden"],
-        }
+        included = {name: options[option] for name, option in _OPTION_OF.items()}
         weights = {}
         for name, shape in shapes.items():
             group, key = sources[name]
             attr = f"{group}[{key!r}]"
             if not included.get(name, True):
                 if given[name] is not None:
-                    option = next(k for k, v in _OPTION_OF.items() if v == name)
                     raise ValidationError(
-                        f"is given, but {option}=False", attr=attr, obj=self
+                        f"is given, but {_OPTION_OF[name]}=False", attr=attr, obj=self
                     )
                 continue
             if given[name] is not None:
                 weights[name] = check_matrix(given[name], attr, shape, obj=self)
         initial = self._initial_weights(neuron_type, included, rng)
         if "bias" in weights:
-            # The hidden neurons get their currents through connections to
-            # `neurons`, which bypass the gain: it only sets the max_rates and
-            # intercepts nengo reports, and this one keeps those finite.
+            # The connections into `neurons` are divided by the gain (nengo
+            # multiplies by it), so any gain gives the same currents; this one
+            # keeps the max_rates and intercepts nengo reports finite.
             initial["gain"] = np.abs(1 - weights["bias"]) + 2
         weights.update(
             {
@@ -346,7 +340,8 @@ class LMU(nengo.Network):
         kernels = gain[:, None] * encoders / HIDDEN_RADIUS
 
         # Normalise each memory channel's state to unit rms, the input by radius.
-        normalise = np.kron(np.eye(self.memory_d), self._memory_normalisation())
+        _, T_inv = self.memory.realization()
+        normalise = np.kron(np.eye(self.memory_d), T_inv)
         if self.memory_d == self.size_in:
             input_encoders = np.eye(self.memory_d)
         else:
@@ -365,25 +360,11 @@ class LMU(nengo.Network):
             weights["W_x"] = kernels[:, memory_size:] / (self.radius / 2)
         return weights
 
-    def _memory_normalisation(self):
-        """Maps a memory channel's state to unit rms per dimension."""
-        from nengo_lmu.realize import realize
-        from nengo_lmu.legendre import legendre_readout
 
-        window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
-        _, T_inv = realize(
-            self.memory.A,
-            self.memory.B,
-            window / np.sqrt(len(window)),
-            band_limit=1.0 / self.theta,
-            rms=self.radius / 2,
-        )
-        return T_inv
-
-
+# The weights that exist only when their option is set.
 _OPTION_OF = {
-    "hidden_to_memory": "e_h",
-    "memory_to_memory": "e_m",
-    "input_to_hidden": "W_x",
-    "hidden_to_hidden": "W_h",
+    "e_h": "hidden_to_memory",
+    "e_m": "memory_to_memory",
+    "W_x": "input_to_hidden",
+    "W_h": "hidden_to_hidden",
 }

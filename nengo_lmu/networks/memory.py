@@ -5,7 +5,12 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default, NumberParam, StringParam
 
-from nengo_lmu.discretize import discretize, lead_correction, synapse_mapping
+from nengo_lmu.discretize import (
+    as_loop_synapse,
+    discretize,
+    lead_correction,
+    synapse_mapping,
+)
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.realize import realize
 from nengo_lmu.sequence import evaluate_memory
@@ -215,10 +220,10 @@ class LegendreMemory(nengo.Network):
         self.neuron_type = neuron_type
         if solver is Default:
             solver = nengo.solvers.LstsqL2(reg=0.01 if neuron_type.spiking else 0.001)
-        self.T, self.T_inv = self._realization(input_process)
+        self.T, self.T_inv = self.realization(input_process)
         Ad, Bd = discretize(self.T_inv @ self.A @ self.T, self.T_inv @ self.B, self.dt)
+        synapse = as_loop_synapse(synapse)
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
-        synapse = mapping.input_synapses[0] if np.isscalar(synapse) else synapse
         self.lead = np.zeros(self.order)
         if neuron_type.spiking and isinstance(synapse, nengo.Lowpass):
             self.lead = self._measure_lead(solver)
@@ -485,26 +490,41 @@ class LegendreMemory(nengo.Network):
         inputs = process.run_steps(n_steps, d=1, dt=self.dt, rng=rng)
         return evaluate_memory(inputs, self.Ad, self.Bd)[transient:]
 
-    def _realization(self, input_process):
+    def realization(self, input_process=None):
+        """The basis in which neurons represent this memory's state.
+
+        The balanced realisation for a readout over the whole window, with each
+        dimension scaled to unit rms for the expected input (`realize`): from
+        ``input_process`` when given, otherwise from input of rms ``radius / 2``
+        band-limited to ``1 / theta`` Hz.
+
+        Parameters
+        ----------
+        input_process : nengo.Process, optional
+            A process representative of one input channel.
+
+        Returns
+        -------
+        T, T_inv : (order, order) ndarray
+            The state is :math:`m = T z`, with :math:`z` the represented state.
+
+        Examples
+        --------
+        >>> memory = LegendreMemory(theta=0.1, order=4, add_to_container=False)
+        >>> T, T_inv = memory.realization()
+        >>> np.allclose(T @ T_inv, np.eye(4))
+        True
+        """
         window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
-        window /= np.sqrt(len(window))
-        if input_process is None:
-            return realize(
-                self.A,
-                self.B,
-                window,
-                dt=self.dt,
-                band_limit=1.0 / self.theta,
-                rms=self.radius / 2,
+        expected_input = dict(band_limit=1.0 / self.theta, rms=self.radius / 2)
+        if input_process is not None:
+            expected_input = dict(
+                input_process=input_process,
+                n_steps=int(round(max(100 * self.theta, 20.0) / self.dt)),
+                rng=self._sampling_rng(),
             )
         return realize(
-            self.A,
-            self.B,
-            window,
-            dt=self.dt,
-            input_process=input_process,
-            n_steps=int(round(max(100 * self.theta, 20.0) / self.dt)),
-            rng=self._sampling_rng(),
+            self.A, self.B, window / np.sqrt(len(window)), dt=self.dt, **expected_input
         )
 
     def _sampling_rng(self):
