@@ -12,7 +12,7 @@ from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.networks.lmu import LMU
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.realize import balanced_realization, realize, state_scaling
-from nengo_lmu.sequence import evaluate_memory, impulse_response
+from nengo_lmu.sequence import evaluate_cell, evaluate_memory, impulse_response
 from nengo_lmu.version import version as __version__
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "balanced_realization",
     "discretize",
     "euler_max_dt",
+    "evaluate_cell",
     "evaluate_memory",
     "impulse_response",
     "lead_correction",

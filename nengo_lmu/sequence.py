@@ -22,6 +22,7 @@ of the LMU networks.
 
 import numpy as np
 import scipy.fft
+import scipy.signal
 from nengo.exceptions import ValidationError
 
 from nengo_lmu.validation import check_integer, check_matrix
@@ -293,3 +294,202 @@ def _check_inputs(inputs):
             attr="inputs",
         )
     return array
+
+
+def evaluate_cell(
+    inputs,
+    Ad,
+    Bd,
+    weights,
+    activation,
+    feedback=((1.0,), (1.0, 0.0)),
+    memory_delay=0,
+    method="fft",
+):
+    r"""The hidden states of an LMU cell over whole input sequences.
+
+    The cell of `LMU`, one step per time step, with the memory's output seen
+    ``memory_delay`` steps late (:math:`\tilde m[k] = m[k - \text{memory\_delay}]`)
+    and the recurrent signals passed through the discrete filter ``feedback``
+    (:math:`F`, a one-step delay by default):
+
+    .. math::
+
+        u[k] &= e_x x[k] + b_u + e_h (F h)[k] + e_m (F \tilde m)[k] \\
+        m[k] &= A_d m[k-1] + B_d u[k] \\
+        h[k] &= f(W_m \tilde m[k] + W_x x[k] + W_h (F h)[k] + b)
+
+    When nothing feeds back into the memory (no :math:`e_h, e_m`) the memory is
+    computed for all steps at once with `evaluate_memory` (``method``), and when
+    the hidden layer has no recurrence either, so is :math:`h`.
+
+    Parameters
+    ----------
+    inputs : (n_steps, size_in) or (batch, n_steps, size_in) array_like
+        Input sequences, finite.
+    Ad : (order, order) array_like
+        Discrete state matrix of each memory channel.
+    Bd : (order, 1) array_like
+        Discrete input matrix of each memory channel.
+    weights : dict
+        ``"e_x"`` (memory_d, size_in) and ``"W_m"`` (n_hidden, memory_d * order)
+        are required; ``"u_bias"`` (memory_d,), ``"e_h"`` (memory_d, n_hidden),
+        ``"e_m"`` (memory_d, memory_d * order), ``"W_x"`` (n_hidden, size_in),
+        ``"W_h"`` (n_hidden, n_hidden) and ``"bias"`` (n_hidden,) are optional
+        (absent means zero).
+    activation : callable
+        :math:`f`, applied to currents of shape (..., n_hidden).
+    feedback : (num, den), optional
+        Transfer function :math:`F(z) = N(z) / D(z)` of the recurrent paths,
+        coefficients highest power first, strictly proper (for a nengo synapse,
+        `loop_transfer_function`).
+    memory_delay : int, optional
+        Steps by which the hidden layer sees the memory late (>= 0).
+    method : {"fft", "recurrence"}, optional
+        How `evaluate_memory` computes a memory that nothing feeds back into.
+
+    Returns
+    -------
+    hidden : ndarray
+        :math:`h`, of shape (batch, n_steps, n_hidden) (no batch axis if
+        ``inputs`` had none).
+    memory : ndarray
+        :math:`\tilde m` as the hidden layer sees it, of shape
+        (batch, n_steps, memory_d * order), channel-major.
+
+    Examples
+    --------
+    With a linear activation and no feedback, the hidden state is a linear
+    readout of the memory:
+
+    >>> from nengo_lmu import discretize, legendre_delay
+    >>> Ad, Bd = discretize(*legendre_delay(theta=10.0, order=4), dt=1.0)
+    >>> weights = {"e_x": np.ones((1, 1)), "W_m": np.eye(4)}
+    >>> inputs = np.random.default_rng(0).standard_normal((2, 30, 1))
+    >>> hidden, memory = evaluate_cell(inputs, Ad, Bd, weights, lambda J: J)
+    >>> np.allclose(hidden, evaluate_memory(inputs, Ad, Bd))
+    True
+    """
+    Ad, Bd = _check_discrete_system(Ad, Bd)
+    inputs = _check_inputs(inputs)
+    batched = inputs.ndim == 3
+    x = (inputs if batched else inputs[None]).astype(float)
+    check_integer(memory_delay, "memory_delay", low=0)
+    weights = _check_cell_weights(weights, x.shape[-1], len(Ad))
+    num, den = _check_feedback(feedback)
+    batch, n_steps, _ = x.shape
+    n_hidden, memory_size = weights["W_m"].shape
+    memory_d = memory_size // len(Ad)
+
+    u_direct = x @ weights["e_x"].T + weights["u_bias"]
+    currents_direct = np.broadcast_to(weights["bias"], (batch, n_steps, n_hidden))
+    if "W_x" in weights:
+        currents_direct = currents_direct + x @ weights["W_x"].T
+    memory_feedback = "e_h" in weights or "e_m" in weights
+    if not memory_feedback:
+        memory = evaluate_memory(u_direct, Ad, Bd, method=method)
+        memory = _delay_steps(memory, memory_delay)
+        currents_direct = currents_direct + memory @ weights["W_m"].T
+        if "W_h" not in weights:
+            hidden = activation(currents_direct)
+            return (hidden, memory) if batched else (hidden[0], memory[0])
+    else:
+        memory = np.zeros((batch, n_steps, memory_size))
+
+    # Feedback filter as a state-space system s[k+1] = F_A s[k] + F_B v[k],
+    # (F v)[k] = F_C s[k] (strictly proper: no direct term).
+    F_A, F_B, F_C, _ = scipy.signal.tf2ss(num, den)
+    F_B, F_C = F_B[:, 0], F_C[0]
+    hidden_filter = np.zeros((batch, n_hidden, len(F_A)))
+    memory_filter = np.zeros((batch, memory_size, len(F_A)))
+    state = np.zeros((batch, memory_d, len(Ad)))
+    pending = [np.zeros((batch, memory_size))] * memory_delay
+    hidden = np.empty((batch, n_steps, n_hidden))
+    for k in range(n_steps):
+        hidden_fed_back = hidden_filter @ F_C
+        currents = currents_direct[:, k]
+        if memory_feedback:
+            u = u_direct[:, k]
+            if "e_h" in weights:
+                u = u + hidden_fed_back @ weights["e_h"].T
+            if "e_m" in weights:
+                u = u + (memory_filter @ F_C) @ weights["e_m"].T
+            state = state @ Ad.T + u[..., None] * Bd[:, 0]
+            pending.append(state.reshape(batch, memory_size))
+            memory[:, k] = pending.pop(0)
+            currents = currents + memory[:, k] @ weights["W_m"].T
+            memory_filter = memory_filter @ F_A.T + memory[:, k, :, None] * F_B
+        if "W_h" in weights:
+            currents = currents + hidden_fed_back @ weights["W_h"].T
+        hidden[:, k] = activation(currents)
+        hidden_filter = hidden_filter @ F_A.T + hidden[:, k, :, None] * F_B
+    return (hidden, memory) if batched else (hidden[0], memory[0])
+
+
+def _delay_steps(sequences, steps):
+    """``sequences`` (batch, n_steps, n) delayed by ``steps``, zeros first."""
+    if steps == 0:
+        return sequences
+    delayed = np.zeros_like(sequences)
+    delayed[:, steps:] = sequences[:, :-steps]
+    return delayed
+
+
+CELL_WEIGHT_SHAPES = {
+    "e_x": ("memory_d", "size_in"),
+    "u_bias": ("memory_d",),
+    "e_h": ("memory_d", "n_hidden"),
+    "e_m": ("memory_d", "memory_size"),
+    "W_m": ("n_hidden", "memory_size"),
+    "W_x": ("n_hidden", "size_in"),
+    "W_h": ("n_hidden", "n_hidden"),
+    "bias": ("n_hidden",),
+}
+
+
+def _check_cell_weights(weights, size_in, order):
+    """Return the cell's weights as float arrays of consistent shapes."""
+    unknown = set(weights) - set(CELL_WEIGHT_SHAPES)
+    if unknown:
+        raise ValidationError(
+            f"has unknown keys {sorted(unknown)} (accepted: "
+            f"{sorted(CELL_WEIGHT_SHAPES)})",
+            attr="weights",
+        )
+    for required in ("e_x", "W_m"):
+        if required not in weights:
+            raise ValidationError(f"needs {required!r}", attr="weights")
+    e_x = check_matrix(weights["e_x"], "weights['e_x']", (None, size_in))
+    W_m = check_matrix(weights["W_m"], "weights['W_m']", (None, len(e_x) * order))
+    sizes = dict(
+        memory_d=len(e_x),
+        size_in=size_in,
+        n_hidden=len(W_m),
+        memory_size=len(e_x) * order,
+    )
+    checked = {}
+    for name, value in weights.items():
+        shape = tuple(sizes[size] for size in CELL_WEIGHT_SHAPES[name])
+        checked[name] = check_matrix(value, f"weights[{name!r}]", shape)
+    checked.setdefault("u_bias", np.zeros(sizes["memory_d"]))
+    checked.setdefault("bias", np.zeros(sizes["n_hidden"]))
+    return checked
+
+
+def _check_feedback(feedback):
+    """Return ``(num, den)`` of a strictly proper transfer function."""
+    try:
+        num, den = (np.atleast_1d(np.asarray(c, dtype=float)) for c in feedback)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"must be a pair (num, den) of coefficient arrays (got {feedback!r})",
+            attr="feedback",
+        ) from None
+    num = np.trim_zeros(num, "f")
+    if num.ndim != 1 or den.ndim != 1 or den[0] == 0 or len(num) >= len(den):
+        raise ValidationError(
+            "must be a strictly proper transfer function (num, den), highest "
+            f"power first, with len(num) < len(den) (got {feedback!r})",
+            attr="feedback",
+        )
+    return num, den

@@ -6,6 +6,7 @@ from nengo.exceptions import ValidationError
 from nengo.params import Default, NumberParam, StringParam
 
 from nengo_lmu.discretize import (
+    DISCRETIZE_METHODS,
     as_loop_synapse,
     discretize,
     lead_correction,
@@ -101,6 +102,10 @@ class LegendreMemory(nengo.Network):
     solver : nengo.solvers.Solver, optional
         Solver for the recurrent decoders (default ``LstsqL2`` with ``reg=0.01``
         for spiking neurons, ``reg=0.001`` for rate neurons).
+    discretizer : {"zoh", "euler", "bilinear"}, optional
+        How the memory is discretised (see `discretize`): zero-order hold, the
+        most accurate, by default; ``"euler"`` reproduces KerasLMU's Euler
+        memories and is refused where it is unstable.
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -129,6 +134,13 @@ class LegendreMemory(nengo.Network):
         Measured lead of each dimension's decoded feedback in seconds, corrected
         in the recurrent transforms (zeros if not measured; None for the exact
         memory).
+    lag : int
+        Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
+        exact memory, 1 for the neural memory (its output is the synaptic estimate
+        of the state, which is one step late). `LMU.predict` models it.
+    dt_check : nengo.Node
+        Refuses a simulator with another ``dt``; its process's ``built`` flag is
+        set when a simulator builds the network.
 
     Examples
     --------
@@ -176,6 +188,7 @@ class LegendreMemory(nengo.Network):
         input_process=None,
         radius=1.0,
         solver=Default,
+        discretizer="zoh",
         **kwargs,
     ):
         kwargs.setdefault("label", "LegendreMemory")
@@ -191,15 +204,25 @@ class LegendreMemory(nengo.Network):
         self.lead = None
 
         self.A, self.B = legendre_delay(self.theta, self.order)
-        self.Ad, self.Bd = discretize(self.A, self.B, self.dt)
+        if discretizer not in DISCRETIZE_METHODS:
+            raise ValidationError(
+                f"must be one of {DISCRETIZE_METHODS} (got {discretizer!r})",
+                attr="discretizer",
+                obj=self,
+            )
+        self.discretizer = discretizer
+        self.Ad, self.Bd = discretize(self.A, self.B, self.dt, method=discretizer)
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
+            self.lag = 0 if self.n_neurons is None else 1
             if self.n_neurons is None:
                 self.T = self.T_inv = np.eye(self.order)
                 self._build_exact()
             else:
                 self._build_neural(neuron_type, synapse, input_process, solver)
-            nengo.Node(SimulatorDtCheck(self.dt, str(self)), label="dt check")
+            self.dt_check = nengo.Node(
+                SimulatorDtCheck(self.dt, str(self)), label="dt check"
+            )
 
     def _channel(self, channel):
         return slice(channel * self.order, (channel + 1) * self.order)
@@ -221,7 +244,12 @@ class LegendreMemory(nengo.Network):
         if solver is Default:
             solver = nengo.solvers.LstsqL2(reg=0.01 if neuron_type.spiking else 0.001)
         self.T, self.T_inv = self.realization(input_process)
-        Ad, Bd = discretize(self.T_inv @ self.A @ self.T, self.T_inv @ self.B, self.dt)
+        Ad, Bd = discretize(
+            self.T_inv @ self.A @ self.T,
+            self.T_inv @ self.B,
+            self.dt,
+            method=self.discretizer,
+        )
         synapse = as_loop_synapse(synapse)
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
@@ -556,9 +584,11 @@ class SimulatorDtCheck(nengo.Process):
         super().__init__(default_size_in=0, default_size_out=0)
         self.dt = dt
         self.network = network
+        self.built = False
 
     def make_state(self, shape_in, shape_out, dt, dtype=None):
         self.check(dt)
+        self.built = True
         return {}
 
     def make_step(self, shape_in, shape_out, dt, rng, state):

@@ -1,0 +1,1 @@
+"""Interoperation with other LMU implementations."""

@@ -1,0 +1,258 @@
+"""The numpy reference of the LMU cell (`evaluate_cell`, `LMU.predict`) and
+offline fitting of the output weights (`LMU.fit`)."""
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
+from nengo_lmu.discretize import loop_transfer_function
+
+DT = 0.001
+
+
+def simulate(Simulator, lmu, inputs):
+    """The network's output for one sequence presented one step per row."""
+    with nengo.Network() as model:
+        model.add(lmu)
+        stimulus = nengo.Node(nengo.processes.PresentInput(inputs, DT))
+        nengo.Connection(stimulus, lmu.input, synapse=None)
+        probe = nengo.Probe(lmu.output, synapse=None)
+    with Simulator(model, dt=DT, progress_bar=False) as sim:
+        sim.run_steps(len(inputs))
+    return sim.data[probe]
+
+
+def cell_by_loop(x, Ad, Bd, weights, f, lowpass_a, memory_delay):
+    """The cell written out step by step, with a first-order feedback filter
+    y[k] = a y[k-1] + (1 - a) v[k-1]."""
+    n_steps = len(x)
+    memory_d = len(weights["e_x"])
+    n_hidden = len(weights["W_m"])
+    m = np.zeros((memory_d, len(Ad)))
+    seen = [np.zeros(m.size)] * (memory_delay + 1)
+    h_filtered, m_filtered = np.zeros(n_hidden), np.zeros(m.size)
+    h_previous, m_previous = np.zeros(n_hidden), np.zeros(m.size)
+    hidden = []
+    for k in range(n_steps):
+        h_filtered = lowpass_a * h_filtered + (1 - lowpass_a) * h_previous
+        m_filtered = lowpass_a * m_filtered + (1 - lowpass_a) * m_previous
+        u = (
+            weights["e_x"] @ x[k]
+            + weights["u_bias"]
+            + weights["e_h"] @ h_filtered
+            + weights["e_m"] @ m_filtered
+        )
+        for c in range(memory_d):
+            m[c] = Ad @ m[c] + Bd[:, 0] * u[c]
+        seen.append(m.ravel().copy())
+        m_seen = seen.pop(1) if memory_delay else seen[-1]
+        h = f(
+            weights["W_m"] @ m_seen
+            + weights["W_x"] @ x[k]
+            + weights["W_h"] @ h_filtered
+            + weights["bias"]
+        )
+        hidden.append(h)
+        h_previous, m_previous = h, m_seen
+    return np.array(hidden)
+
+
+@pytest.mark.parametrize("memory_delay", [0, 1])
+def test_evaluate_cell_against_loop(memory_delay, rng):
+    order, memory_d, size_in, n_hidden = 5, 2, 3, 7
+    Ad, Bd = discretize(*legendre_delay(20.0, order), dt=1.0)
+    shapes = dict(
+        e_x=(memory_d, size_in),
+        u_bias=(memory_d,),
+        e_h=(memory_d, n_hidden),
+        e_m=(memory_d, memory_d * order),
+        W_m=(n_hidden, memory_d * order),
+        W_x=(n_hidden, size_in),
+        W_h=(n_hidden, n_hidden),
+        bias=(n_hidden,),
+    )
+    weights = {name: 0.3 * rng.standard_normal(shape) for name, shape in shapes.items()}
+    x = rng.standard_normal((2, 80, size_in))
+    synapse = nengo.Lowpass(0.004)
+    a = np.exp(-DT / synapse.tau)
+
+    hidden, memory = evaluate_cell(
+        x,
+        Ad,
+        Bd,
+        weights,
+        np.tanh,
+        feedback=loop_transfer_function(synapse, DT),
+        memory_delay=memory_delay,
+    )
+    for i in range(2):
+        expected = cell_by_loop(x[i], Ad, Bd, weights, np.tanh, a, memory_delay)
+        assert np.allclose(hidden[i], expected, atol=1e-12)
+    assert memory.shape == (2, 80, memory_d * order)
+
+
+def test_evaluate_cell_feedforward_paths_agree(rng):
+    """Without feedback the memory comes from `evaluate_memory` (FFT or
+    recurrence) and matches the step-by-step loop."""
+    Ad, Bd = discretize(*legendre_delay(30.0, 8), dt=1.0)
+    weights = dict(
+        e_x=rng.standard_normal((2, 1)),
+        W_m=rng.standard_normal((6, 16)) * 0.3,
+        W_x=rng.standard_normal((6, 1)),
+        bias=rng.standard_normal(6),
+    )
+    x = rng.standard_normal((3, 100, 1))
+    relu = lambda J: np.maximum(J, 0)  # noqa: E731
+    fft, _ = evaluate_cell(x, Ad, Bd, weights, relu, method="fft")
+    recurrence, _ = evaluate_cell(x, Ad, Bd, weights, relu, method="recurrence")
+    zero = {name: np.zeros((2, 6)) for name in ("e_h",)}
+    looped, _ = evaluate_cell(x, Ad, Bd, {**weights, **zero}, relu)
+    assert np.allclose(fft, recurrence, atol=1e-12)
+    assert np.allclose(fft, looped, atol=1e-12)
+    unbatched, _ = evaluate_cell(x[1], Ad, Bd, weights, relu)
+    assert np.allclose(unbatched, fft[1])
+
+
+def test_evaluate_cell_bad_input():
+    Ad, Bd = discretize(*legendre_delay(10.0, 3), dt=1.0)
+    good = dict(e_x=np.ones((1, 1)), W_m=np.ones((2, 3)))
+    x = np.ones((5, 1))
+    with pytest.raises(ValidationError, match="weights\\['W_m'\\]"):
+        evaluate_cell(x, Ad, Bd, dict(good, W_m=np.ones((2, 4))), np.tanh)
+    with pytest.raises(ValidationError, match="unknown keys"):
+        evaluate_cell(x, Ad, Bd, dict(good, W_q=1), np.tanh)
+    with pytest.raises(ValidationError, match="needs 'e_x'"):
+        evaluate_cell(x, Ad, Bd, dict(W_m=good["W_m"]), np.tanh)
+    with pytest.raises(ValidationError, match="strictly proper"):
+        evaluate_cell(x, Ad, Bd, good, np.tanh, feedback=([1.0], [1.0]))
+    with pytest.raises(ValidationError, match="inputs"):
+        evaluate_cell(np.full((5, 1), np.nan), Ad, Bd, good, np.tanh)
+    with pytest.raises(ValidationError, match="memory_delay"):
+        evaluate_cell(x, Ad, Bd, good, np.tanh, memory_delay=-1)
+
+
+NETWORKS = {
+    "rate, exact memory": dict(neuron_type=nengo.RectifiedLinear()),
+    "all connections": dict(
+        neuron_type=nengo.RectifiedLinear(),
+        hidden_to_memory=True,
+        memory_to_memory=True,
+        input_to_hidden=True,
+        hidden_to_hidden=True,
+    ),
+    "LIFRate, lowpass synapses": dict(
+        neuron_type=nengo.LIFRate(), synapse=0.005, hidden_to_memory=True
+    ),
+    "linear hidden layer": dict(neuron_type=nengo.Direct(), hidden_to_hidden=True),
+    "memory bias, two channels": dict(
+        neuron_type=nengo.Tanh(), memory_d=2, size_in=2, encoders={"bias": [0.3, -0.2]}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_predict_equals_simulation(Simulator, name, seed, rng, allclose):
+    options = dict(NETWORKS[name])
+    size_in = options.pop("size_in", 1)
+    network = LMU(
+        0.03,
+        5,
+        25,
+        size_in=size_in,
+        size_out=2,
+        seed=seed,
+        **options,
+        add_to_container=False,
+    )
+    # small random recurrent weights, so that every path carries signal
+    encoders, kernels = network.encoders, network.kernels
+    for key in ("hidden", "memory"):
+        if key in encoders:
+            encoders[key] = 0.01 * rng.standard_normal(encoders[key].shape)
+    if "hidden" in kernels:
+        kernels["hidden"] = 0.02 * rng.standard_normal(kernels["hidden"].shape)
+    kernels["output"] = 0.01 * rng.standard_normal(kernels["output"].shape)
+    lmu = LMU(
+        0.03,
+        5,
+        25,
+        size_in=size_in,
+        size_out=2,
+        seed=seed,
+        **{**options, "encoders": encoders, "kernels": kernels},
+        add_to_container=False,
+    )
+    inputs = rng.uniform(-1, 1, size=(1, 150, size_in))
+    expected = lmu.predict(inputs)[0]
+    assert np.std(expected) > 1e-3
+    assert allclose(simulate(Simulator, lmu, inputs[0]), expected, atol=1e-10)
+
+
+def delay_task(rng, n_seqs=30, n_steps=200, delay=20):
+    inputs = np.cumsum(rng.standard_normal((n_seqs, n_steps, 1)), axis=1) * 0.05
+    targets = np.zeros_like(inputs)
+    targets[:, delay:] = inputs[:, :-delay]
+    return inputs, targets
+
+
+def test_fit_reproduced_in_simulation(Simulator, seed, rng, allclose):
+    lmu = LMU(
+        0.05,
+        8,
+        150,
+        size_out=1,
+        neuron_type=nengo.LIFRate(),
+        seed=seed,
+        add_to_container=False,
+    )
+    inputs, targets = delay_task(rng)
+    info = lmu.fit(inputs, targets)
+    predicted = lmu.predict(inputs)
+    error = np.sqrt(np.mean((predicted - targets) ** 2)) / np.std(targets)
+    assert error < 0.2  # the untrained (zero) output weights give 1.0
+    assert np.allclose(info["rmses"], np.sqrt(np.mean((predicted - targets) ** 2)))
+    assert allclose(lmu.kernels["output"], lmu.weight_connections["W_y"].transform.init)
+    assert allclose(simulate(Simulator, lmu, inputs[0]), predicted[0], atol=1e-10)
+    with pytest.raises(ValidationError, match="after a Simulator was built"):
+        lmu.fit(inputs, targets)
+
+
+def test_fit_last_step_targets(rng):
+    """Targets for the last step only: classify the sign of the mean input."""
+    lmu = LMU(0.04, 8, 200, size_out=2, neuron_type=nengo.RectifiedLinear(), seed=1)
+    inputs = rng.standard_normal((300, 40, 1)) + rng.choice([-0.3, 0.3], (300, 1, 1))
+    labels = (inputs.mean(axis=(1, 2)) > 0).astype(int)
+    lmu.fit(inputs, np.eye(2)[labels], solver=nengo.solvers.LstsqL2(reg=0.01))
+    predicted = lmu.predict(inputs)[:, -1].argmax(axis=1)
+    assert np.mean(predicted == labels) > 0.95
+
+
+def test_fit_bad_input(rng):
+    lmu = LMU(0.02, 4, 10, size_out=1, neuron_type=nengo.RectifiedLinear())
+    inputs = rng.standard_normal((3, 20, 1))
+    with pytest.raises(ValidationError, match="inputs.*shape \\(any, any, 1\\)"):
+        lmu.fit(inputs[0], np.zeros((20, 1)))
+    with pytest.raises(ValidationError, match="inputs.*NaN"):
+        lmu.fit(np.where(inputs > 1, np.nan, inputs), np.zeros((3, 1)))
+    with pytest.raises(ValidationError, match="targets.*shape \\(3, 20, 1\\)"):
+        lmu.fit(inputs, np.zeros((3, 21, 1)))
+    with pytest.raises(ValidationError, match="targets.*shape \\(3, 1\\)"):
+        lmu.fit(inputs, np.zeros((4, 1)))
+    with pytest.raises(ValidationError, match="targets.*NaN"):
+        lmu.fit(inputs, np.full((3, 1), np.inf))
+    with pytest.raises(ValidationError, match="solver"):
+        lmu.fit(inputs, np.zeros((3, 1)), solver=nengo.solvers.LstsqL2(weights=True))
+    no_output = LMU(0.02, 4, 10, neuron_type=nengo.RectifiedLinear())
+    with pytest.raises(ValidationError, match="size_out"):
+        no_output.fit(inputs, np.zeros((3, 1)))
+    with pytest.raises(ValidationError, match="learning_rule_type.*neurons"):
+        LMU(
+            0.02,
+            4,
+            10,
+            size_out=1,
+            neuron_type=nengo.Direct(),
+            learning_rule_type=nengo.PES(),
+        )
