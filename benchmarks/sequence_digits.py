@@ -1,0 +1,287 @@
+"""Sequential and permuted-sequential digits (benchmarks.md, B4).
+
+scikit-learn's 8x8 digits (1797 images, shipped with the package) are shown one
+pixel per time step (64 steps of 1 ms, pixels scaled to [0, 1]), in reading
+order ("sequential") or through a fixed random permutation ("permuted",
+psDigits), and classified at the last step. 1200 shuffled images train, the
+other 597 test. Every accuracy below is measured on the test images by
+simulating the network in `nengo.Simulator`, one sequence at a time
+(``sim.reset()`` between sequences):
+
+- ``fit``: `LMU` (exact memory of order 64 over theta = 64 steps, 2000
+  RectifiedLinear hidden neurons, nengo-lmu's default kernels) with its output
+  weights solved by `LMU.fit` (``LstsqL2(reg=0.01)``);
+- ``fit-spiking``: the same weights on SpikingRectifiedLinear neurons that fire
+  ``SPIKE_SCALE`` (10) times faster (2000 to 4000 Hz at the top of their range)
+  with spikes ``1 / SPIKE_SCALE`` as large: the kernels and biases are multiplied
+  by 10 and ``amplitude=0.1``, so the mean output is unchanged. At the 200 to 400
+  Hz of the default kernels a 64-ms sequence gives each neuron too few spikes to
+  classify from at its last step (35% on 40 test images);
+- ``keras``: a KerasLMU layer (order 64, theta 64, Dense(200, relu) hidden cell)
+  and a Dense(10) classifier trained with backprop (Adam), imported with
+  `LMU.from_keras`, with the classifier as a nengo connection;
+- ``keras-spiking``: the same import on SpikingRectifiedLinear neurons.
+
+Both spiking versions read their output through ``Lowpass(SPIKE_TAU)``, and their
+rate versions are fitted (``fit``) or simulated (``keras``) with the same
+synapse so that the only difference is the spikes. It also reports how long
+`LMU.fit` takes for the 1200 training sequences and the FFT path's speed-up over
+the recurrence in `evaluate_cell`. The Keras part needs keras-lmu (the ``keras``
+extra) and is skipped without it.
+
+Writes ``sequence_digits.json`` and ``sequence_digits.png``. From the repository
+root::
+
+    python benchmarks/sequence_digits.py --out benchmarks/results
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import matplotlib
+import nengo
+import numpy as np
+from sklearn.datasets import load_digits
+
+from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DT = 0.001
+N_STEPS = 64
+N_TRAIN = 1200
+ORDER, N_HIDDEN, KERAS_HIDDEN = 64, 2000, 200
+SPIKE_TAU = 0.005
+SPIKE_SCALE = 10
+MAX_RATE = 400  # Hz, of the imported Keras layer's spiking neurons per unit
+
+
+def digit_sequences(permuted, seed=0):
+    """Train and test sequences (n, 64, 1) and labels."""
+    digits = load_digits()
+    images = digits.images.reshape(-1, N_STEPS) / 16.0
+    order = np.random.RandomState(seed).permutation(len(images))
+    images, labels = images[order], digits.target[order]
+    if permuted:
+        images = images[:, np.random.RandomState(seed + 1).permutation(N_STEPS)]
+    sequences = images[:, :, None]
+    return (
+        (sequences[:N_TRAIN], labels[:N_TRAIN]),
+        (sequences[N_TRAIN:], labels[N_TRAIN:]),
+    )
+
+
+def simulate_last_step(network, output, sequences, seed=0):
+    """The probed ``output`` at the last step of each sequence, in nengo."""
+    current = {"sequence": sequences[0]}
+
+    def present(t):
+        step = int(round(t / DT)) - 1
+        return current["sequence"][min(step, N_STEPS - 1)]
+
+    with nengo.Network(seed=seed) as model:
+        model.add(network)
+        stimulus = nengo.Node(present, size_out=sequences.shape[-1])
+        nengo.Connection(stimulus, network.input, synapse=None)
+        probe = nengo.Probe(output, synapse=None)
+    last = []
+    with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
+        for sequence in sequences:
+            current["sequence"] = sequence
+            sim.reset()
+            sim.run_steps(N_STEPS)
+            last.append(sim.data[probe][-1].copy())
+    return np.array(last)
+
+
+def fit_task(permuted, seed):
+    """Accuracy of the fitted readout, rate and spiking; fit timing."""
+    (train, train_labels), (test, test_labels) = digit_sequences(permuted, seed)
+    options = dict(
+        theta=N_STEPS * DT,
+        order=ORDER,
+        n_hidden=N_HIDDEN,
+        size_out=10,
+        synapse=nengo.Lowpass(SPIKE_TAU),
+        seed=seed,
+        add_to_container=False,
+    )
+    rate = LMU(neuron_type=nengo.RectifiedLinear(), **options)
+    wall, cpu = time.perf_counter(), time.process_time()
+    rate.fit(train, np.eye(10)[train_labels], solver=nengo.solvers.LstsqL2(reg=0.01))
+    fit_wall, fit_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    predicted = rate.predict(test)[:, -1]
+    kernels = rate.kernels
+    for name in ("memory", "bias"):
+        kernels[name] = kernels[name] * SPIKE_SCALE
+    spiking = LMU(
+        neuron_type=nengo.SpikingRectifiedLinear(amplitude=1 / SPIKE_SCALE),
+        encoders=rate.encoders,
+        kernels=kernels,
+        **options,
+    )
+    results = {
+        "fit": accuracy(simulate_last_step(rate, rate.output, test), test_labels),
+        "fit-predict": accuracy(predicted, test_labels),
+        "fit-spiking": accuracy(
+            simulate_last_step(spiking, spiking.output, test), test_labels
+        ),
+        "fit_seconds_wall": fit_wall,
+        "fit_seconds_cpu": fit_cpu,
+    }
+    results.update(fft_speedup(rate, train))
+    return results
+
+
+def fft_speedup(lmu, sequences, repeats=3):
+    """CPU time of the fit's hidden activities with the memory by FFT and by
+    recurrence (best of ``repeats``)."""
+    Ad, Bd = discretize(*legendre_delay(lmu.theta, lmu.order), lmu.dt)
+    weights = {
+        name: lmu._cell_weights[name] for name in ("e_x", "W_m", "bias")
+    }  # the feedforward cell of this benchmark
+    times = {}
+    outputs = {}
+    for method in ("fft", "recurrence"):
+        best = np.inf
+        for _ in range(repeats):
+            start = time.process_time()
+            hidden, memory = evaluate_cell(
+                sequences, Ad, Bd, weights, lmu._rates, method=method
+            )
+            best = min(best, time.process_time() - start)
+        times[method] = best
+        outputs[method] = hidden
+    return {
+        "cell_seconds_fft": times["fft"],
+        "cell_seconds_recurrence": times["recurrence"],
+        "fft_speedup": times["recurrence"] / times["fft"],
+        "fft_max_difference": float(
+            np.max(np.abs(outputs["fft"] - outputs["recurrence"]))
+        ),
+    }
+
+
+def keras_task(permuted, seed, epochs):
+    """Accuracy of a KerasLMU model trained with backprop, then in nengo."""
+    import keras  # pylint: disable=import-outside-toplevel
+    import keras_lmu  # pylint: disable=import-outside-toplevel
+
+    (train, train_labels), (test, test_labels) = digit_sequences(permuted, seed)
+    keras.utils.set_random_seed(seed)
+    lmu_layer = keras_lmu.LMU(
+        memory_d=1,
+        order=ORDER,
+        theta=N_STEPS,
+        hidden_cell=keras.layers.Dense(KERAS_HIDDEN, activation="relu"),
+    )
+    classifier = keras.layers.Dense(10)
+    inputs = keras.Input((N_STEPS, 1))
+    model = keras.Model(inputs, classifier(lmu_layer(inputs)))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    start = time.perf_counter()
+    history = model.fit(
+        train.astype(np.float32),
+        train_labels,
+        epochs=epochs,
+        batch_size=32,
+        verbose=0,
+    )
+    train_seconds = time.perf_counter() - start
+    keras_accuracy = accuracy(
+        model.predict(test.astype(np.float32), verbose=0), test_labels
+    )
+
+    weights = [np.array(w) for w in classifier.get_weights()]
+    results = {"keras-tensorflow": keras_accuracy, "keras_train_seconds": train_seconds}
+    results["keras_loss"] = [float(v) for v in history.history["loss"]]
+    for name, neuron_type in [
+        ("keras", None),
+        ("keras-spiking", nengo.SpikingRectifiedLinear(amplitude=1 / MAX_RATE)),
+    ]:
+        with nengo.Network(add_to_container=False) as network:
+            imported = LMU.from_keras(
+                lmu_layer,
+                dt=DT,
+                neuron_type=neuron_type,
+                synapse=nengo.Lowpass(SPIKE_TAU),
+                seed=seed,
+            )
+            network.input = imported.input
+            logits = nengo.Node(size_in=10)
+            nengo.Connection(
+                imported.output, logits, transform=weights[0].T, synapse=None
+            )
+            bias = nengo.Node(weights[1])
+            nengo.Connection(bias, logits, synapse=None)
+        results[name] = accuracy(simulate_last_step(network, logits, test), test_labels)
+    return results
+
+
+def accuracy(scores, labels):
+    return float(np.mean(np.argmax(scores, axis=1) == labels))
+
+
+def plot(results, path):
+    names = ["fit", "fit-spiking", "keras-tensorflow", "keras", "keras-spiking"]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    width = 0.38
+    for i, task in enumerate(["sequential", "permuted"]):
+        values = [100 * results[task].get(name, np.nan) for name in names]
+        positions = np.arange(len(names)) + (i - 0.5) * width
+        bars = ax.bar(positions, values, width, label=task)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7)
+    ax.axhline(96, color="k", lw=0.8, ls="--", label="target (psDigits)")
+    ax.set_xticks(np.arange(len(names)), names, fontsize=8)
+    ax.set_ylim(80, 100)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Digits, one pixel per step (597 test images, simulated in nengo)")
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--skip-keras", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path("."))
+    args = parser.parse_args()
+
+    try:
+        import keras_lmu  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
+
+        has_keras = not args.skip_keras
+    except ImportError:
+        has_keras = False
+        print("keras-lmu is not installed: skipping the KerasLMU part")
+
+    results = {}
+    for task in ["sequential", "permuted"]:
+        permuted = task == "permuted"
+        results[task] = fit_task(permuted, args.seed)
+        if has_keras:
+            results[task].update(keras_task(permuted, args.seed, args.epochs))
+        print(
+            task,
+            json.dumps(
+                {k: v for k, v in results[task].items() if k != "keras_loss"}, indent=1
+            ),
+            flush=True,
+        )
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "sequence_digits.json").write_text(json.dumps(results, indent=2))
+    plot(results, args.out / "sequence_digits.png")
+
+
+if __name__ == "__main__":
+    main()

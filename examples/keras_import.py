@@ -1,0 +1,129 @@
+"""
+KerasLMU import: train with backprop, run on neurons
+====================================================
+
+`LMU.from_keras` turns a trained KerasLMU layer into an `LMU` network that
+computes the same function, one Keras step per nengo time step: theta in steps
+becomes seconds, the memory is discretised as the layer's, and the weights move
+into the network's encoders and kernels.
+
+This script trains a small KerasLMU model (a memory of order 12 over 40 steps,
+a Dense(60, relu) hidden cell and a linear readout) with backprop to output its
+input delayed by 20 steps, imports the LMU layer, adds the readout as a nengo
+connection, and runs the network in nengo on a new signal with rate neurons
+(``RectifiedLinear``, the exact counterpart of ``relu``: same outputs to float32
+rounding) and with spiking neurons (``SpikingRectifiedLinear(amplitude=1 /
+2000)``: 2000 spikes per second per unit of activation, which 60 neurons need to
+carry this signal, filtered by a 10-ms synapse; they are compared with the Keras
+output through the same synapse).
+
+It needs keras-lmu (``pip install -e ".[keras]"``, which brings TensorFlow);
+without it the script prints a note and stops.
+
+Run with ``python examples/keras_import.py [--out keras_import.png]``.
+"""
+
+import argparse
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nengo  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nengo_lmu import LMU, nrmse  # noqa: E402
+
+DT, THETA_STEPS, DELAY_STEPS, N_STEPS = 0.001, 40, 20, 400
+SPIKE_SYNAPSE = nengo.Lowpass(0.01)
+
+
+def signals(n, seed):
+    """Band-limited noise, (n, N_STEPS, 1), and its delayed copy."""
+    process = nengo.processes.WhiteSignal(N_STEPS * DT, high=15, rms=0.4, y0=0)
+    rng = np.random.RandomState(seed)
+    inputs = np.array([process.run_steps(N_STEPS, dt=DT, rng=rng) for _ in range(n)])
+    targets = np.zeros_like(inputs)
+    targets[:, DELAY_STEPS:] = inputs[:, :-DELAY_STEPS]
+    return inputs.astype(np.float32), targets.astype(np.float32)
+
+
+def main(out):
+    try:
+        import keras
+        import keras_lmu
+    except ImportError:
+        print("keras-lmu is not installed (pip install -e '.[keras]'): skipped")
+        return
+
+    keras.utils.set_random_seed(0)
+    lmu_layer = keras_lmu.LMU(
+        memory_d=1,
+        order=12,
+        theta=THETA_STEPS,
+        hidden_cell=keras.layers.Dense(60, activation="relu"),
+        return_sequences=True,
+    )
+    readout = keras.layers.Dense(1)
+    inputs = keras.Input((None, 1))
+    model = keras.Model(inputs, readout(lmu_layer(inputs)))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+    train_inputs, train_targets = signals(200, seed=0)
+    model.fit(train_inputs, train_targets, epochs=15, batch_size=20, verbose=0)
+
+    test_inputs, test_targets = signals(1, seed=1)
+    keras_output = model.predict(test_inputs, verbose=0)[0]
+    W, b = (np.array(w) for w in readout.get_weights())
+
+    outputs = {}
+    for name, neuron_type in [
+        ("rate", None),
+        ("spiking", nengo.SpikingRectifiedLinear(amplitude=1 / 2000)),
+    ]:
+        with nengo.Network(seed=0) as net:
+            stimulus = nengo.Node(nengo.processes.PresentInput(test_inputs[0], DT))
+            lmu = LMU.from_keras(
+                lmu_layer,
+                dt=DT,
+                neuron_type=neuron_type,
+                synapse=None if neuron_type is None else SPIKE_SYNAPSE,
+            )
+            nengo.Connection(stimulus, lmu.input, synapse=None)
+            output = nengo.Node(size_in=1)
+            nengo.Connection(lmu.output, output, transform=W.T, synapse=None)
+            nengo.Connection(nengo.Node(b), output, synapse=None)
+            probe = nengo.Probe(output, synapse=None)
+        with nengo.Simulator(net, dt=DT, progress_bar=False) as sim:
+            sim.run_steps(N_STEPS)
+        outputs[name] = sim.data[probe]
+
+    settled = slice(THETA_STEPS, None)
+    print(
+        f"Keras NRMSE of the delay: {nrmse(keras_output, test_targets[0]).item():.3f}"
+    )
+    difference = np.max(np.abs(outputs["rate"] - keras_output))
+    print(f"nengo rate neurons vs Keras, max difference: {difference:.1e}")
+    # the spiking network's output passes through its synapse (one step late)
+    filtered = np.zeros_like(keras_output)
+    filtered[1:] = SPIKE_SYNAPSE.filt(keras_output, dt=DT, y0=0)[:-1]
+    spiking_error = nrmse(outputs["spiking"][settled], filtered[settled]).item()
+    print(f"nengo spiking neurons vs Keras (filtered), NRMSE: {spiking_error:.3f}")
+
+    t = np.arange(1, N_STEPS + 1)
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.plot(t, test_targets[0], "k", lw=2, label="input delayed by 20 steps")
+    ax.plot(t, keras_output, lw=2, label="Keras")
+    ax.plot(t, outputs["rate"], "--", label="nengo, rate neurons")
+    ax.plot(t, filtered, ":", label="Keras, filtered as the spikes")
+    ax.plot(t, outputs["spiking"], lw=0.8, label="nengo, spiking neurons")
+    ax.set_xlabel("time step")
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
+    parser.add_argument("--out", default="keras_import.png")
+    main(parser.parse_args().out)
