@@ -19,8 +19,12 @@ simulating the network in `nengo.Simulator`, one sequence at a time
   classify from at its last step (35% on 40 test images);
 - ``keras``: a KerasLMU layer (order 64, theta 64, Dense(200, relu) hidden cell)
   and a Dense(10) classifier trained with backprop (Adam), imported with
-  `LMU.from_keras`, with the classifier as a nengo connection;
-- ``keras-spiking``: the same import on SpikingRectifiedLinear neurons.
+  `LMU.from_keras`, with the classifier as a nengo connection. The classifier
+  reads the hidden state through the output synapse (a fixed weighting of the
+  last steps, its impulse response), in Keras as in nengo, so that the spiking
+  version can smooth its spikes;
+- ``keras-spiking``: the same import on SpikingRectifiedLinear neurons
+  (``amplitude=1 / MAX_RATE``: 2000 spikes per second per unit of activation).
 
 Both spiking versions read their output through ``Lowpass(SPIKE_TAU)``, and their
 rate versions are fitted (``fit``) or simulated (``keras``) with the same
@@ -43,9 +47,11 @@ from pathlib import Path
 import matplotlib
 import nengo
 import numpy as np
+import scipy.signal
 from sklearn.datasets import load_digits
 
 from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
+from nengo_lmu.discretize import loop_transfer_function
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -56,7 +62,7 @@ N_TRAIN = 1200
 ORDER, N_HIDDEN, KERAS_HIDDEN = 64, 2000, 200
 SPIKE_TAU = 0.005
 SPIKE_SCALE = 10
-MAX_RATE = 400  # Hz, of the imported Keras layer's spiking neurons per unit
+MAX_RATE = 2000  # Hz, of the imported Keras layer's spiking neurons per unit
 
 
 def digit_sequences(permuted, seed=0):
@@ -177,10 +183,18 @@ def keras_task(permuted, seed, epochs):
         order=ORDER,
         theta=N_STEPS,
         hidden_cell=keras.layers.Dense(KERAS_HIDDEN, activation="relu"),
+        return_sequences=True,
     )
     classifier = keras.layers.Dense(10)
+    # what a probe on the output connection sees at the last step
+    num, den = loop_transfer_function(nengo.Lowpass(SPIKE_TAU), DT)
+    num = np.concatenate([np.zeros(len(den) - len(num)), num])
+    impulse = scipy.signal.lfilter(num, den, np.eye(N_STEPS)[0])[::-1]
+    synapse = keras.layers.Lambda(
+        lambda h: keras.ops.einsum("btn,t->bn", h, impulse.astype(np.float32))
+    )
     inputs = keras.Input((N_STEPS, 1))
-    model = keras.Model(inputs, classifier(lmu_layer(inputs)))
+    model = keras.Model(inputs, classifier(synapse(lmu_layer(inputs))))
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
