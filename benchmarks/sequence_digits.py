@@ -40,6 +40,7 @@ root::
 """
 
 import argparse
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ import numpy as np
 import scipy.signal
 from sklearn.datasets import load_digits
 
-from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
+from nengo_lmu import LMU, evaluate_cell
 from nengo_lmu.discretize import loop_transfer_function
 
 matplotlib.use("Agg")
@@ -145,7 +146,7 @@ def fit_task(permuted, seed):
 def fft_speedup(lmu, sequences, repeats=3):
     """CPU time of the fit's hidden activities with the memory by FFT and by
     recurrence (best of ``repeats``)."""
-    Ad, Bd = discretize(*legendre_delay(lmu.theta, lmu.order), lmu.dt)
+    Ad, Bd = lmu.memory.Ad, lmu.memory.Bd
     weights = {
         name: lmu._cell_weights[name] for name in ("e_x", "W_m", "bias")
     }  # the feedforward cell of this benchmark
@@ -270,13 +271,10 @@ def main():
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
 
-    try:
-        import keras_lmu  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
-
-        has_keras = not args.skip_keras
-    except ImportError:
-        has_keras = False
+    has_keras = importlib.util.find_spec("keras_lmu") is not None
+    if not has_keras:
         print("keras-lmu is not installed: skipping the KerasLMU part")
+    has_keras = has_keras and not args.skip_keras
 
     results = {}
     for task in ["sequential", "permuted"]:

@@ -12,18 +12,6 @@ from nengo_lmu.discretize import loop_transfer_function
 DT = 0.001
 
 
-def simulate(Simulator, lmu, inputs):
-    """The network's output for one sequence presented one step per row."""
-    with nengo.Network() as model:
-        model.add(lmu)
-        stimulus = nengo.Node(nengo.processes.PresentInput(inputs, DT))
-        nengo.Connection(stimulus, lmu.input, synapse=None)
-        probe = nengo.Probe(lmu.output, synapse=None)
-    with Simulator(model, dt=DT, progress_bar=False) as sim:
-        sim.run_steps(len(inputs))
-    return sim.data[probe]
-
-
 def cell_by_loop(x, Ad, Bd, weights, f, lowpass_a, memory_delay):
     """The cell written out step by step, with a first-order feedback filter
     y[k] = a y[k-1] + (1 - a) v[k-1]."""
@@ -153,7 +141,7 @@ NETWORKS = {
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
-def test_predict_equals_simulation(Simulator, name, seed, rng, allclose):
+def test_predict_equals_simulation(present_sequence, name, seed, rng, allclose):
     options = dict(NETWORKS[name])
     size_in = options.pop("size_in", 1)
     network = LMU(
@@ -187,7 +175,7 @@ def test_predict_equals_simulation(Simulator, name, seed, rng, allclose):
     inputs = rng.uniform(-1, 1, size=(1, 150, size_in))
     expected = lmu.predict(inputs)[0]
     assert np.std(expected) > 1e-3
-    assert allclose(simulate(Simulator, lmu, inputs[0]), expected, atol=1e-10)
+    assert allclose(present_sequence(lmu, inputs[0]), expected, atol=1e-10)
 
 
 def delay_task(rng, n_seqs=30, n_steps=200, delay=20):
@@ -197,7 +185,7 @@ def delay_task(rng, n_seqs=30, n_steps=200, delay=20):
     return inputs, targets
 
 
-def test_fit_reproduced_in_simulation(Simulator, seed, rng, allclose):
+def test_fit_reproduced_in_simulation(present_sequence, seed, rng, allclose):
     lmu = LMU(
         0.05,
         8,
@@ -214,7 +202,7 @@ def test_fit_reproduced_in_simulation(Simulator, seed, rng, allclose):
     assert error < 0.2  # the untrained (zero) output weights give 1.0
     assert np.allclose(info["rmses"], np.sqrt(np.mean((predicted - targets) ** 2)))
     assert allclose(lmu.kernels["output"], lmu.weight_connections["W_y"].transform.init)
-    assert allclose(simulate(Simulator, lmu, inputs[0]), predicted[0], atol=1e-10)
+    assert allclose(present_sequence(lmu, inputs[0]), predicted[0], atol=1e-10)
     with pytest.raises(ValidationError, match="after a Simulator was built"):
         lmu.fit(inputs, targets)
 

@@ -18,18 +18,6 @@ N_STEPS = 60
 DT = 0.001
 
 
-def simulate(Simulator, lmu, inputs):
-    """The network's output for one input sequence, one step per row."""
-    with nengo.Network() as model:
-        model.add(lmu)
-        stimulus = nengo.Node(nengo.processes.PresentInput(inputs, DT))
-        nengo.Connection(stimulus, lmu.input, synapse=None)
-        probe = nengo.Probe(lmu.output, synapse=None)
-    with Simulator(model, dt=DT, progress_bar=False) as sim:
-        sim.run_steps(len(inputs))
-    return sim.data[probe]
-
-
 def randomise(layer, rng, scale=0.5):
     """Give every weight of ``layer`` random values (biases too)."""
     for weight in layer.weights:
@@ -104,7 +92,7 @@ SIZE_IN = {
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
-def test_import_equivalence(Simulator, name, rng, plt):
+def test_import_equivalence(present_sequence, name, rng, plt):
     size_in = SIZE_IN.get(name, 2)
     layer = CONFIGURATIONS[name]()
     inputs = rng.uniform(-1, 1, size=(1, N_STEPS, size_in)).astype(np.float32)
@@ -113,7 +101,7 @@ def test_import_equivalence(Simulator, name, rng, plt):
     expected = np.asarray(layer(inputs))[0]
 
     lmu = LMU.from_keras(layer, dt=DT, add_to_container=False)
-    actual = simulate(Simulator, lmu, inputs[0].astype(float))
+    actual = present_sequence(lmu, inputs[0].astype(float))
 
     plt.plot(expected, "k")
     plt.plot(actual, "--")
@@ -125,7 +113,7 @@ def test_import_equivalence(Simulator, name, rng, plt):
     assert np.allclose(lmu.predict(inputs)[0], expected, atol=1e-4 * scale)
 
 
-def test_spiking_deployment(Simulator, rng, plt):
+def test_spiking_deployment(present_sequence, rng, plt):
     """A relu layer on spiking neurons: the same outputs, filtered, plus noise."""
     layer = keras_lmu.LMU(
         memory_d=1,
@@ -148,7 +136,7 @@ def test_spiking_deployment(Simulator, rng, plt):
         synapse=synapse,
         add_to_container=False,
     )
-    actual = simulate(Simulator, spiking, inputs[0].astype(float))
+    actual = present_sequence(spiking, inputs[0].astype(float))
     rates = spiking.predict(inputs)[0]
     target = synapse.filt(expected, dt=DT, y0=0)
 

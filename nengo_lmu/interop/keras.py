@@ -134,12 +134,8 @@ def _lmu_cell(layer):
             "(pip install keras-lmu)",
             attr="layer",
         ) from None
-    if isinstance(layer, keras_lmu.LMU):
-        if layer.layer is None:
-            raise ValidationError(
-                "is not built: call it on data (or train it) first", attr="layer"
-            )
-        layer = layer.layer
+    if isinstance(layer, keras_lmu.LMU) and layer.built:
+        layer = layer.layer  # an RNN around an LMUCell, or an LMUFeedforward
     if isinstance(layer, keras.layers.RNN):
         if layer.go_backwards:
             raise ValidationError(
@@ -148,7 +144,9 @@ def _lmu_cell(layer):
                 attr="layer.go_backwards",
             )
         layer = layer.cell
-    if not isinstance(layer, (keras_lmu.LMUCell, keras_lmu.LMUFeedforward)):
+    if not isinstance(
+        layer, (keras_lmu.LMUCell, keras_lmu.LMUFeedforward, keras_lmu.LMU)
+    ):
         raise ValidationError(
             "must be a keras_lmu LMUCell, LMU or LMUFeedforward, or a keras RNN "
             f"around an LMUCell (got {type(layer).__name__})",

@@ -432,8 +432,10 @@ class LMU(nengo.Network):
                 obj=self,
             )
         inputs = check_matrix(inputs, "inputs", (None, None, self.size_in), obj=self)
-        targets = np.asarray(targets, dtype=float)
-        last_step_only = targets.ndim == 2
+        try:
+            last_step_only = np.ndim(targets) == 2
+        except ValueError:  # ragged; check_matrix says what is expected
+            last_step_only = False
         if last_step_only:
             targets = check_matrix(
                 targets, "targets", (len(inputs), self.size_out), obj=self
@@ -466,6 +468,9 @@ class LMU(nengo.Network):
             for name, value in self._cell_weights.items()
             if name in CELL_WEIGHT_SHAPES
         }
+        if self.synapse is not None:
+            num, den = loop_transfer_function(self.synapse, self.dt)
+            num = np.concatenate([np.zeros(len(den) - len(num)), num])
         chunk = max(1, ACTIVITY_CHUNK_SIZE // (n_steps * self.n_hidden))
         activities = []
         for start in range(0, n_seqs, chunk):
@@ -479,8 +484,6 @@ class LMU(nengo.Network):
                 memory_delay=self.memory.lag,
             )
             if self.synapse is not None:
-                num, den = loop_transfer_function(self.synapse, self.dt)
-                num = np.concatenate([np.zeros(len(den) - len(num)), num])
                 hidden = scipy.signal.lfilter(num, den, hidden, axis=1)
             activities.append(hidden[:, -1] if last_step_only else hidden)
         return np.concatenate(activities)
