@@ -81,7 +81,25 @@ def check_system(A, B):
     return A, B
 
 
-class PositiveParam(NumberParam):
+class _PicklableParam:
+    """Keeps a parameter's value in the instance's ``__dict__`` as well.
+
+    Nengo's parameters store their values in the descriptor, keyed by instance.
+    ``nengo.Network`` pickles and copies only its ``__dict__`` (nengo objects also
+    save their ``params``), so without this copy a pickled or deep-copied network
+    loses them. Unpickling sets the value again, through the descriptor.
+    """
+
+    def __set__(self, instance, value):
+        super().__set__(instance, value)
+        instance.__dict__[self.name] = self.data[instance]
+
+    def __delete__(self, instance):
+        super().__delete__(instance)
+        instance.__dict__.pop(self.name, None)
+
+
+class PositiveParam(_PicklableParam, NumberParam):
     """A readonly network parameter that must be a finite number > 0."""
 
     def __init__(self, name, readonly=True):
@@ -92,7 +110,7 @@ class PositiveParam(NumberParam):
         return super().coerce(instance, value)
 
 
-class IntegerParam(IntParam):
+class IntegerParam(_PicklableParam, IntParam):
     """A readonly network parameter that must be an integer >= ``low``."""
 
     def __init__(self, name, low=1, optional=False, readonly=True):
