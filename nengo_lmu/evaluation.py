@@ -4,6 +4,8 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengo_lmu.validation import check_integer, check_nonnegative
+
 
 def nrmse(estimate, target, axis=0):
     r"""Normalised root-mean-square error, :math:`RMS(x - y) / RMS(y)`.
@@ -104,16 +106,31 @@ class Delay(nengo.Process):
     delay = nengo.params.NumberParam("delay", low=0)
 
     def __init__(self, delay, size=1, **kwargs):
+        delay = check_nonnegative(delay, "delay")
+        size = check_integer(size, "size", low=1)
         super().__init__(default_size_in=size, default_size_out=size, **kwargs)
         self.delay = delay
 
+    def make_state(self, shape_in, shape_out, dt, dtype=None):
+        # The buffer and the position in it are simulator state (signals), so that
+        # they are reset with the simulator and saved when it is pickled. The
+        # position is counted rather than computed from t, which float32 rounds.
+        n_slots = int(round(self.delay / dt)) + 1
+        dtype = nengo.rc.float_dtype if dtype is None else dtype
+        return {
+            "buffer": np.zeros((n_slots,) + tuple(shape_in), dtype=dtype),
+            "position": np.zeros(1, dtype=dtype),
+        }
+
     def make_step(self, shape_in, shape_out, dt, rng, state):
-        buffer = np.zeros((int(round(self.delay / dt)) + 1,) + tuple(shape_in))
-        position = [0]
+        buffer, position = state["buffer"], state["position"]
+        n_slots = len(buffer)
 
         def step(t, x):
-            buffer[position[0]] = x
-            position[0] = (position[0] + 1) % len(buffer)
-            return buffer[position[0]]
+            # Write the input, then move to (and read) the oldest slot.
+            current = int(position[0])
+            buffer[current] = x
+            position[0] = (current + 1) % n_slots
+            return buffer[(current + 1) % n_slots]
 
         return step

@@ -25,6 +25,20 @@ def check_positive(value, attr, obj=None):
     return float(value)
 
 
+def check_nonnegative(value, attr, obj=None):
+    """Return ``value`` as a float if it is finite and >= 0."""
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value < 0
+    ):
+        raise ValidationError(
+            f"must be a finite number >= 0 (got {value!r})", attr=attr, obj=obj
+        )
+    return float(value)
+
+
 def check_integer(value, attr, low=1, obj=None):
     """Return ``value`` as an int if it is an integer >= ``low``."""
     if (
