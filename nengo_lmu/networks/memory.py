@@ -138,6 +138,16 @@ class LegendreMemory(nengo.Network):
         in the recurrent transforms (zeros if not measured; None for the exact
         memory).
 
+    Notes
+    -----
+    The input is not checked while the network runs. A NaN input makes the
+    state NaN from then on (from its step for the exact memory, one step later
+    for a neural one), whatever follows, since the memory is a linear
+    recurrence; ``sim.reset()`` clears it. An infinite input gives a state with
+    both signs of infinity, and nengo's reference simulator stops with
+    ``FloatingPointError`` (it traps invalid operations) in the step it reaches
+    the state; other backends give NaN. See ``docs/robustness_notes.rst``.
+
     Examples
     --------
     Hold the last 0.1 s of a signal and decode the input from half a window ago:
