@@ -110,7 +110,7 @@ def test_exact_memory_million_steps(Simulator, rng):
 
 
 @pytest.mark.slow
-def test_neural_memory_does_not_drift(Simulator, seed, plt):
+def test_neural_memory_does_not_drift(Simulator, seed, plt, allclose):
     """10^5 steps of a spiking memory: the same error in the last 10 s as the first.
 
     The input is periodic (10 s), so every period should look the same. Measured
@@ -147,9 +147,9 @@ def test_neural_memory_does_not_drift(Simulator, seed, plt):
     assert errors.max() < 0.35
     assert errors[-1] < 1.1 * errors[0]
     # no trend: the last period is like the first, in every dimension
-    assert np.allclose(rms[-1], rms[0], rtol=0.05)
+    assert allclose(rms[-1], rms[0], rtol=0.05)
     # and the well-represented dimensions have the exact memory's rms
-    assert np.allclose(rms[-1][:3], exact_rms[:3], rtol=0.1)
+    assert allclose(rms[-1][:3], exact_rms[:3], rtol=0.1)
 
 
 def run_in_precision(Simulator, make_model, duration, bits):
@@ -351,7 +351,7 @@ BUILD_ROUNDING = 1e-12
 @IGNORE_NODE_COPY_WARNING
 @pytest.mark.parametrize("how", list(COPIES))
 @pytest.mark.parametrize("kind", list(networks()))
-def test_network_copies(Simulator, seed, kind, how):
+def test_network_copies(Simulator, seed, allclose, kind, how):
     """Copies keep every parameter and array, and simulate exactly like originals."""
     original = networks()[kind]()
     duplicate = COPIES[how](original)
@@ -378,7 +378,7 @@ def test_network_copies(Simulator, seed, kind, how):
     expected = simulate_network(Simulator, original, seed)
     actual = simulate_network(Simulator, duplicate, seed)
     assert np.abs(expected).max() > 0
-    assert np.allclose(actual, expected, rtol=0, atol=BUILD_ROUNDING)
+    assert allclose(actual, expected, rtol=0, atol=BUILD_ROUNDING)
     if Simulator is nengo.Simulator:
         expected = simulate_network(Simulator, original, seed, optimize=False)
         actual = simulate_network(Simulator, duplicate, seed, optimize=False)
@@ -386,24 +386,24 @@ def test_network_copies(Simulator, seed, kind, how):
 
 
 @pytest.mark.parametrize("kind", list(networks()))
-def test_same_seed_same_result(Simulator, seed, kind):
+def test_same_seed_same_result(Simulator, seed, allclose, kind):
     """The same seed gives the same output; another seed changes neural networks."""
     first = simulate_network(Simulator, networks()[kind](), seed)
     second = simulate_network(Simulator, networks()[kind](), seed)
-    assert np.allclose(first, second, rtol=0, atol=BUILD_ROUNDING)
+    assert allclose(first, second, rtol=0, atol=BUILD_ROUNDING)
     if Simulator is nengo.Simulator:
         first = simulate_network(Simulator, networks()[kind](), seed, optimize=False)
         second = simulate_network(Simulator, networks()[kind](), seed, optimize=False)
         assert np.array_equal(first, second)
     other = simulate_network(Simulator, networks()[kind](), seed + 1)
     if kind == "exact":
-        assert np.allclose(other, first, rtol=0, atol=BUILD_ROUNDING)  # not random
+        assert allclose(other, first, rtol=0, atol=BUILD_ROUNDING)  # not random
     else:
         assert not np.allclose(other, first, atol=1e-3)
 
 
 @IGNORE_NODE_COPY_WARNING
-def test_simulator_pickle_continues(Simulator, seed):
+def test_simulator_pickle_continues(Simulator, seed, allclose):
     """A pickled simulator continues as the original does.
 
     The exact memory, the Delay target and the LMU learning from it continue
@@ -444,7 +444,7 @@ def test_simulator_pickle_continues(Simulator, seed):
     assert np.array_equal(*delay_out)
     assert np.array_equal(*lmu_out)
     assert np.abs(lmu_out[0]).max() > 0
-    assert np.allclose(*neural_out, rtol=0, atol=1e-12)
+    assert allclose(*neural_out, rtol=0, atol=BUILD_ROUNDING)
 
 
 def test_delay_state_is_reset(Simulator):
