@@ -9,7 +9,16 @@ from nengo.utils.filter_design import cont2discrete, ss2tf, tf2ss
 from scipy.linalg import expm
 
 from nengo_lmu.legendre import legendre_delay
-from nengo_lmu.validation import check_positive, check_system
+from nengo_lmu.validation import (
+    as_real_array,
+    check_choice,
+    check_instance,
+    check_matrix,
+    check_positive,
+    check_square,
+    check_system,
+    describe,
+)
 
 DISCRETIZE_METHODS = ("zoh", "euler", "bilinear")
 MAX_SYNAPSE_ORDER = 2
@@ -80,25 +89,38 @@ def discretize(A, B, dt, method="zoh"):
     """
     A, B = check_system(A, B)
     dt = check_positive(dt, "dt")
-    if method not in DISCRETIZE_METHODS:
-        raise ValidationError(
-            f"must be one of {DISCRETIZE_METHODS} (got {method!r})", attr="method"
-        )
+    method = check_choice(method, "method", DISCRETIZE_METHODS)
 
     n, k = B.shape
-    if method == "zoh":
-        block = np.zeros((n + k, n + k))
-        block[:n, :n] = A * dt
-        block[:n, n:] = B * dt
-        exp_block = expm(block)
-        Ad, Bd = exp_block[:n, :n], exp_block[:n, n:]
-    elif method == "euler":
-        Ad, Bd = np.eye(n) + A * dt, B * dt
-    else:
-        lhs = np.eye(n) - A * (dt / 2)
-        Ad = np.linalg.solve(lhs, np.eye(n) + A * (dt / 2))
-        Bd = np.linalg.solve(lhs, B * dt)
+    # A dt so large that the result overflows is refused below, not warned about.
+    with np.errstate(all="ignore"):
+        if method == "zoh":
+            block = np.zeros((n + k, n + k))
+            block[:n, :n] = A * dt
+            block[:n, n:] = B * dt
+            exp_block = expm(block)
+            Ad, Bd = exp_block[:n, :n], exp_block[:n, n:]
+        elif method == "euler":
+            Ad, Bd = np.eye(n) + A * dt, B * dt
+        else:
+            lhs = np.eye(n) - A * (dt / 2)
+            try:
+                Ad = np.linalg.solve(lhs, np.eye(n) + A * (dt / 2))
+                Bd = np.linalg.solve(lhs, B * dt)
+            except np.linalg.LinAlgError:
+                # I - A dt / 2 is singular: A has the eigenvalue 2 / dt > 0.
+                raise ValidationError(
+                    _instability_message(A, dt, method, np.inf), attr="dt"
+                ) from None
+        overflow = not (np.all(np.isfinite(Ad)) and np.all(np.isfinite(Bd)))
+        norm = np.linalg.norm(A) * dt
 
+    if overflow:
+        raise ValidationError(
+            f"{method!r} discretisation with dt={dt:g} overflows (A dt has norm "
+            f"{norm:.3g}); use a smaller dt",
+            attr="dt",
+        )
     radius = spectral_radius(Ad)
     if radius > 1 + 1e-12:
         raise ValidationError(_instability_message(A, dt, method, radius), attr="dt")
@@ -133,13 +155,25 @@ def euler_max_dt(A):
     >>> print(f"{1.0 / euler_max_dt(A):.1f}")
     59.7
     """
-    eigenvalues = np.linalg.eigvals(np.asarray(A, dtype=float))
+    eigenvalues = np.linalg.eigvals(check_square(A, "A"))
     eigenvalues = eigenvalues[eigenvalues != 0]
     if len(eigenvalues) == 0:
         return np.inf
     if np.any(eigenvalues.real >= 0):
         return 0.0
     return float(np.min(-2 * eigenvalues.real / np.abs(eigenvalues) ** 2))
+
+
+def _legendre_theta(A):
+    """The ``theta`` of the Legendre memory whose state matrix is ``A``, or None."""
+    if not A[0, 0] < 0:
+        return None
+    theta = -1.0 / A[0, 0]
+    try:
+        legendre_A, _ = legendre_delay(theta, len(A))
+    except ValidationError:
+        return None
+    return theta if np.allclose(A, legendre_A) else None
 
 
 def _instability_message(A, dt, method, radius):
@@ -155,8 +189,8 @@ def _instability_message(A, dt, method, radius):
         f"Euler discretisation is unstable at dt={dt:g} (spectral radius "
         f"{radius:.6g} > 1); it needs dt <= {max_dt:.6g}. "
     )
-    theta = -1.0 / A[0, 0] if A[0, 0] < 0 else None
-    if theta is not None and np.allclose(A, legendre_delay(theta, len(A))[0]):
+    theta = _legendre_theta(A)
+    if theta is not None:
         message += (
             f"A Legendre memory of order {len(A)} is stable under Euler only for "
             f"theta / dt >= {theta / max_dt:.4g} steps (here {theta / dt:.4g}). "
@@ -164,10 +198,17 @@ def _instability_message(A, dt, method, radius):
     return message + "Use method='zoh', a smaller dt or a longer theta."
 
 
-class SynapseMapping(NamedTuple):
+class _SynapseMappingFields(NamedTuple):
+    recurrent_transform: np.ndarray
+    input_transforms: tuple
+    input_synapses: tuple
+
+
+class SynapseMapping(_SynapseMappingFields):
     """Connection transforms and synapses that implement a discrete system in a loop.
 
-    See `synapse_mapping`.
+    See `synapse_mapping`. The arguments are checked, and stored as float arrays
+    and tuples.
 
     Attributes
     ----------
@@ -179,9 +220,50 @@ class SynapseMapping(NamedTuple):
         The synapse of each input connection, in the same order.
     """
 
-    recurrent_transform: np.ndarray
-    input_transforms: tuple
-    input_synapses: tuple
+    __slots__ = ()
+
+    def __new__(cls, recurrent_transform, input_transforms, input_synapses):
+        recurrent_transform = check_square(recurrent_transform, "recurrent_transform")
+        n = len(recurrent_transform)
+        if not isinstance(input_transforms, (tuple, list)) or not input_transforms:
+            raise ValidationError(
+                "must be a non-empty tuple of (n, k) transforms (got "
+                f"{describe(input_transforms)})",
+                attr="input_transforms",
+            )
+        input_transforms = tuple(
+            check_matrix(transform, "input_transforms", (None, None))
+            for transform in input_transforms
+        )
+        if any(len(transform) != n for transform in input_transforms):
+            raise ValidationError(
+                f"must each have {n} rows, one per row of recurrent_transform "
+                f"(got shapes {[transform.shape for transform in input_transforms]})",
+                attr="input_transforms",
+            )
+        if len({transform.shape for transform in input_transforms}) > 1:
+            raise ValidationError(
+                "must all have the same shape (got shapes "
+                f"{[transform.shape for transform in input_transforms]})",
+                attr="input_transforms",
+            )
+        if not isinstance(input_synapses, (tuple, list)) or not all(
+            isinstance(synapse, nengo.LinearFilter) for synapse in input_synapses
+        ):
+            raise ValidationError(
+                "must be a tuple of nengo LinearFilters (got "
+                f"{describe(input_synapses)})",
+                attr="input_synapses",
+            )
+        if len(input_synapses) != len(input_transforms):
+            raise ValidationError(
+                f"must hold one synapse per input transform ({len(input_transforms)}; "
+                f"got {len(input_synapses)})",
+                attr="input_synapses",
+            )
+        return super().__new__(
+            cls, recurrent_transform, input_transforms, tuple(input_synapses)
+        )
 
 
 def synapse_mapping(Ad, Bd, synapse, dt):
@@ -254,10 +336,21 @@ def synapse_mapping(Ad, Bd, synapse, dt):
     ...         _ = nengo.Connection(
     ...             stim, state, transform=transform, synapse=synapse)
     """
-    Ad, Bd = check_system(Ad, Bd)
+    Ad, Bd = check_system(Ad, Bd, names=("Ad", "Bd"))
     dt = check_positive(dt, "dt")
     synapse = as_loop_synapse(synapse)
-    num, den = loop_transfer_function(synapse, dt)
+    try:
+        with np.errstate(all="ignore"):
+            num, den = loop_transfer_function(synapse, dt)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
+        # e.g. nengo's expm overflows for a time constant below about 1e-60 dt
+        num = den = np.array([np.nan])
+    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))) or len(num) == 0:
+        raise ValidationError(
+            f"{synapse} has no finite, non-zero discrete transfer function at "
+            f"dt={dt:g}; choose another synapse",
+            attr="synapse",
+        )
     order = len(den) - 1
     identity = np.eye(len(Ad))
 
@@ -365,6 +458,17 @@ def as_loop_synapse(synapse):
             f"(got {synapse!r})",
             attr="synapse",
         )
+    num = np.atleast_1d(synapse.num).ravel()
+    den = np.atleast_1d(synapse.den).ravel()
+    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))):
+        raise ValidationError(
+            f"must have finite coefficients (got {synapse})", attr="synapse"
+        )
+    if not np.any(num):
+        raise ValidationError(
+            f"must pass the signal on: its numerator is zero (got {synapse})",
+            attr="synapse",
+        )
     filter_order = len(np.trim_zeros(np.atleast_1d(synapse.den), "f")) - 1
     if filter_order > MAX_SYNAPSE_ORDER:
         raise ValidationError(
@@ -447,19 +551,24 @@ def lead_correction(mapping, lead, tau):
     >>> np.allclose(corrected.recurrent_transform, mapping.recurrent_transform)
     True
     """
+    check_instance(
+        mapping, "mapping", SynapseMapping, "a SynapseMapping (see synapse_mapping)"
+    )
     tau = check_positive(tau, "tau")
     identity = np.eye(len(mapping.recurrent_transform))
-    try:
-        lead = np.broadcast_to(np.asarray(lead, dtype=float), (len(identity),))
-    except ValueError:
+    given = lead
+    lead = as_real_array(lead, "lead")
+    if lead.ndim > 1 or lead.size not in (1, len(identity)):
         raise ValidationError(
             f"must be a number or one per state dimension ({len(identity)}); got "
-            f"shape {np.shape(lead)}",
+            f"shape {lead.shape}",
             attr="lead",
-        ) from None
+        )
+    lead = np.broadcast_to(lead, (len(identity),))
     if not np.all(np.isfinite(lead)) or np.any(np.abs(lead) >= tau):
         raise ValidationError(
-            f"must be finite and smaller than tau={tau:g} in magnitude (got {lead})",
+            f"must be finite and smaller than tau={tau:g} in magnitude (got "
+            f"{describe(given)})",
             attr="lead",
         )
     D = np.diag(lead)

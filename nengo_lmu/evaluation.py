@@ -1,8 +1,18 @@
 """Measuring memories: error metrics and exactly delayed targets."""
 
+import numbers
+
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
+
+from nengo_lmu.validation import (
+    as_real_array,
+    check_integer,
+    check_nonnegative,
+    check_real,
+    describe,
+)
 
 
 def nrmse(estimate, target, axis=0):
@@ -11,9 +21,10 @@ def nrmse(estimate, target, axis=0):
     Parameters
     ----------
     estimate : array_like
-        The estimate :math:`x`.
+        The estimate :math:`x`: finite real numbers.
     target : array_like
-        The target :math:`y`, of the same shape.
+        The target :math:`y`, finite, of the same shape, and not zero throughout
+        along ``axis``.
     axis : int or None, optional
         Axis over which the RMS is taken; None for all elements.
 
@@ -22,19 +33,42 @@ def nrmse(estimate, target, axis=0):
     float or ndarray
         The NRMSE, one per remaining index if ``axis`` is not None.
 
+    Raises
+    ------
+    nengo.exceptions.ValidationError
+        If an argument is not finite, the shapes differ, ``axis`` is not an axis
+        of them, or the target is zero (its rms would divide by zero).
+
     Examples
     --------
     >>> print(f"{nrmse([1.1, -0.9], [1.0, -1.0]):.3f}")
     0.100
     """
-    estimate, target = np.asarray(estimate, float), np.asarray(target, float)
+    target = _check_signal(target, "target")
+    estimate = _check_signal(estimate, "estimate")
     if estimate.shape != target.shape:
         raise ValidationError(
             f"must have the shape of target {target.shape} (got {estimate.shape})",
             attr="estimate",
         )
+    if axis is not None and (
+        isinstance(axis, (bool, np.bool_))
+        or not isinstance(axis, numbers.Integral)
+        or not -target.ndim <= axis < target.ndim
+    ):
+        raise ValidationError(
+            f"must be None or an axis of the {target.ndim}-D arrays (got "
+            f"{describe(axis)})",
+            attr="axis",
+        )
+    target_rms = np.sqrt(np.mean(target**2, axis=axis))
+    if np.any(target_rms == 0):
+        raise ValidationError(
+            "must not be zero throughout (along axis): its rms normalises the error",
+            attr="target",
+        )
     rms_error = np.sqrt(np.mean((estimate - target) ** 2, axis=axis))
-    return rms_error / np.sqrt(np.mean(target**2, axis=axis))
+    return rms_error / target_rms
 
 
 def periodic_delay(signal, steps):
@@ -47,9 +81,9 @@ def periodic_delay(signal, steps):
     Parameters
     ----------
     signal : (n_steps, ...) array_like
-        One period of the signal, sampled along the first axis.
+        One period of the signal, sampled along the first axis (finite).
     steps : float
-        The delay in time steps; need not be an integer.
+        The delay in time steps (finite); need not be an integer.
 
     Returns
     -------
@@ -66,12 +100,27 @@ def periodic_delay(signal, steps):
     >>> np.allclose(periodic_delay(x, 0.5), np.sin(2 * np.pi * (np.arange(8) - 0.5) / 8))
     True
     """
-    signal = np.asarray(signal, dtype=float)
+    signal = _check_signal(signal, "signal")
+    steps = check_real(steps, "steps")
     n_steps = signal.shape[0]
     frequencies = np.fft.rfftfreq(n_steps)
     phase = np.exp(-2j * np.pi * frequencies * steps)
     phase = phase.reshape((-1,) + (1,) * (signal.ndim - 1))
     return np.fft.irfft(np.fft.rfft(signal, axis=0) * phase, n=n_steps, axis=0)
+
+
+def _check_signal(value, attr):
+    """Return ``value`` as a finite float array with at least one dimension."""
+    array = as_real_array(value, attr)
+    if array.ndim == 0 or array.size == 0:
+        raise ValidationError(
+            "must be a non-empty array with at least one dimension (got "
+            f"{describe(value)}, shape {array.shape})",
+            attr=attr,
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValidationError("must not contain NaN or inf", attr=attr)
+    return array
 
 
 class Delay(nengo.Process):
@@ -104,16 +153,31 @@ class Delay(nengo.Process):
     delay = nengo.params.NumberParam("delay", low=0)
 
     def __init__(self, delay, size=1, **kwargs):
+        delay = check_nonnegative(delay, "delay")
+        size = check_integer(size, "size", low=1)
         super().__init__(default_size_in=size, default_size_out=size, **kwargs)
         self.delay = delay
 
+    def make_state(self, shape_in, shape_out, dt, dtype=None):
+        # The buffer and the position in it are simulator state (signals), so that
+        # they are reset with the simulator and saved when it is pickled. The
+        # position is counted rather than computed from t, which float32 rounds.
+        n_slots = int(round(self.delay / dt)) + 1
+        dtype = nengo.rc.float_dtype if dtype is None else dtype
+        return {
+            "buffer": np.zeros((n_slots,) + tuple(shape_in), dtype=dtype),
+            "position": np.zeros(1, dtype=dtype),
+        }
+
     def make_step(self, shape_in, shape_out, dt, rng, state):
-        buffer = np.zeros((int(round(self.delay / dt)) + 1,) + tuple(shape_in))
-        position = [0]
+        buffer, position = state["buffer"], state["position"]
+        n_slots = len(buffer)
 
         def step(t, x):
-            buffer[position[0]] = x
-            position[0] = (position[0] + 1) % len(buffer)
-            return buffer[position[0]]
+            # Write the input, then move to (and read) the oldest slot.
+            current = int(position[0])
+            buffer[current] = x
+            position[0] = (current + 1) % n_slots
+            return buffer[(current + 1) % n_slots]
 
         return step

@@ -4,7 +4,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from scipy.special import eval_legendre
 
-from nengo_lmu.validation import check_integer, check_positive
+from nengo_lmu.validation import as_real_array, check_integer, check_positive
 
 
 def legendre_delay(theta, order):
@@ -61,8 +61,15 @@ def legendre_delay(theta, order):
     i = np.arange(order)[:, None]
     j = np.arange(order)[None, :]
     scale = 2 * i + 1
-    A = scale * np.where(i < j, -1.0, (-1.0) ** (i - j + 1)) / theta
-    B = scale * (-1.0) ** i / theta
+    with np.errstate(over="ignore"):
+        A = scale * np.where(i < j, -1.0, (-1.0) ** (i - j + 1)) / theta
+        B = scale * (-1.0) ** i / theta
+    if not np.all(np.isfinite(A)):
+        raise ValidationError(
+            f"is too small for order {order}: A = (2i + 1) / theta overflows "
+            f"(got {theta!r})",
+            attr="theta",
+        )
     return A, B
 
 
@@ -96,15 +103,11 @@ def legendre_readout(order, r):
            [ 1. ,  1. ,  1. ]])
     """
     order = check_integer(order, "order", low=1)
-    try:
-        r = np.atleast_1d(np.asarray(r, dtype=float))
-    except (TypeError, ValueError):
+    r = np.atleast_1d(as_real_array(r, "r"))
+    if r.ndim != 1 or r.size == 0:
         raise ValidationError(
-            f"must be numbers in [0, 1] (got {r!r})", attr="r"
-        ) from None
-    if r.ndim != 1:
-        raise ValidationError(
-            f"must be a scalar or a 1-D array (got shape {r.shape})", attr="r"
+            f"must be a scalar or a non-empty 1-D array (got shape {r.shape})",
+            attr="r",
         )
     if not np.all((r >= 0) & (r <= 1)):
         raise ValidationError(

@@ -23,10 +23,14 @@ from scipy.linalg import solve_continuous_lyapunov
 from nengo_lmu.discretize import discretize
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
+    as_real_array,
+    check_bool,
+    check_instance,
     check_integer,
     check_matrix,
     check_positive,
     check_system,
+    describe,
 )
 
 # Gramians come from a Lyapunov solver accurate to about eps * |W|, so a Hankel
@@ -256,6 +260,8 @@ def state_scaling(
     rms = check_positive(rms, "rms")
     if n_steps is not None:
         n_steps = check_integer(n_steps, "n_steps", low=1)
+    if rng is not None:
+        check_instance(rng, "rng", np.random.RandomState, "a numpy.random.RandomState")
     if input_process is None and band_limit is None:
         raise ValidationError(
             "the expected input is needed: give either input_process (a "
@@ -269,11 +275,7 @@ def state_scaling(
         )
 
     if input_process is not None:
-        _check_input_process(input_process, B.shape[1])
-        if rng is not None and not isinstance(rng, np.random.RandomState):
-            raise ValidationError(
-                f"must be a numpy.random.RandomState (got {rng!r})", attr="rng"
-            )
+        check_input_process(input_process, B.shape[1])
         state_rms = _simulated_state_rms(A, B, dt, input_process, n_steps, rng)
     else:
         band_limit = check_positive(band_limit, "band_limit")
@@ -335,7 +337,7 @@ def realize(
     """
     A, B = check_system(A, B)
     C = _check_readout(C, len(A))
-    if balance:
+    if check_bool(balance, "balance"):
         T_balanced, T_balanced_inv = balanced_realization(A, B, C)
     else:
         T_balanced = T_balanced_inv = np.eye(len(A))
@@ -353,8 +355,13 @@ def realize(
 
 
 def _check_readout(C, n):
-    C = np.asarray(C, dtype=float)[None, :] if np.ndim(C) == 1 else C
-    return check_matrix(C, "C", (None, n))
+    C = as_real_array(C, "C")
+    C = check_matrix(C[None, :] if C.ndim == 1 else C, "C", (None, n))
+    if len(C) == 0:
+        raise ValidationError(
+            f"must have at least one row (got shape {C.shape})", attr="C"
+        )
+    return C
 
 
 def _check_stable(A):
@@ -367,10 +374,11 @@ def _check_stable(A):
         )
 
 
-def _check_input_process(process, n_inputs):
+def check_input_process(process, n_inputs):
+    """Refuse anything but a nengo.Process without input and with n_inputs outputs."""
     if not isinstance(process, nengo.Process):
         raise ValidationError(
-            f"must be a nengo.Process (got {process!r})", attr="input_process"
+            f"must be a nengo.Process (got {describe(process)})", attr="input_process"
         )
     if process.default_size_in != 0:
         raise ValidationError(

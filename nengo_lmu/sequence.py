@@ -25,7 +25,14 @@ import scipy.fft
 import scipy.signal
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.validation import check_integer, check_matrix
+from nengo_lmu.validation import (
+    as_real_array,
+    check_choice,
+    check_integer,
+    check_matrix,
+    check_square,
+    describe,
+)
 
 EVALUATE_METHODS = ("fft", "recurrence")
 
@@ -146,10 +153,7 @@ def evaluate_memory(inputs, Ad, Bd, method="fft"):
     >>> np.allclose(states, evaluate_memory(inputs, Ad, Bd, method="recurrence"))
     True
     """
-    if method not in EVALUATE_METHODS:
-        raise ValidationError(
-            f"must be one of {EVALUATE_METHODS} (got {method!r})", attr="method"
-        )
+    method = check_choice(method, "method", EVALUATE_METHODS)
     Ad, Bd = _check_discrete_system(Ad, Bd)
     inputs = _check_inputs(inputs)
 
@@ -242,14 +246,15 @@ def _check_discrete_system(Ad, Bd):
     ``Ad`` must be square ``(order, order)`` and ``Bd`` must be ``(order, 1)``. The
     dtype is float32 if both are float32 (or narrower), float64 otherwise.
     """
-    checked_Ad = check_matrix(Ad, "Ad", (None, None))
-    if checked_Ad.shape[0] != checked_Ad.shape[1] or checked_Ad.shape[0] == 0:
+    checked_Ad = check_square(Ad, "Ad")
+    order = len(checked_Ad)
+    if np.shape(as_real_array(Bd, "Bd")) != (order, 1):
         raise ValidationError(
-            "must be a non-empty square (order, order) matrix "
-            f"(got shape {checked_Ad.shape})",
-            attr="Ad",
+            f"must have shape ({order}, 1): one input column, one row per row of Ad "
+            f"{checked_Ad.shape} (got shape {np.shape(Bd)})",
+            attr="Bd",
         )
-    checked_Bd = check_matrix(Bd, "Bd", (len(checked_Ad), 1))
+    checked_Bd = check_matrix(Bd, "Bd", (order, 1))
     dtype = _float_dtype(np.asarray(Ad).dtype, np.asarray(Bd).dtype)
     return checked_Ad.astype(dtype, copy=False), checked_Bd.astype(dtype, copy=False)
 
@@ -268,11 +273,13 @@ def _check_inputs(inputs):
         array = np.asarray(inputs)
     except (TypeError, ValueError):
         raise ValidationError(
-            f"must be a real numeric array (got {inputs!r})", attr="inputs"
+            f"must be a real numeric array (got {describe(inputs)})", attr="inputs"
         ) from None
     if array.dtype.kind not in "biuf":
         raise ValidationError(
-            f"must be a real numeric array (got dtype {array.dtype})", attr="inputs"
+            f"must be a real numeric array (got {describe(inputs)}, dtype "
+            f"{array.dtype})",
+            attr="inputs",
         )
     if array.ndim not in (2, 3):
         raise ValidationError(

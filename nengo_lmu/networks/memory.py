@@ -13,9 +13,17 @@ from nengo_lmu.discretize import (
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
-from nengo_lmu.realize import realize
+from nengo_lmu.realize import check_input_process, realize
 from nengo_lmu.sequence import evaluate_memory
-from nengo_lmu.validation import IntegerParam, PositiveParam, check_integer
+from nengo_lmu.validation import (
+    IntegerParam,
+    PositiveParam,
+    check_instance,
+    check_integer,
+    check_nonnegative,
+    check_seed,
+    describe,
+)
 
 # Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
 STATE_RMS = 0.25
@@ -95,8 +103,8 @@ class LegendreMemory(nengo.Network):
     dt : float, optional
         Simulator time step the memory is built for, in seconds (> 0).
     input_process : nengo.Process, optional
-        A process representative of the input (``size_out == size_in`` or 1),
-        used to choose the state basis and scaling.
+        A process representative of one input channel (no input,
+        ``default_size_out`` 1), used to choose the state basis and scaling.
     radius : float, optional
         Expected magnitude of the input (> 0), used when ``input_process`` is None.
     solver : nengo.solvers.Solver, optional
@@ -141,6 +149,16 @@ class LegendreMemory(nengo.Network):
     dt_check : nengo.Node
         Refuses a simulator with another ``dt``; its process's ``built`` flag is
         set when a simulator builds the network.
+
+    Notes
+    -----
+    The input is not checked while the network runs. A NaN input makes the
+    state NaN from then on (from its step for the exact memory, one step later
+    for a neural one), whatever follows, since the memory is a linear
+    recurrence; ``sim.reset()`` clears it. An infinite input gives a state with
+    both signs of infinity, and nengo's reference simulator stops with
+    ``FloatingPointError`` (it traps invalid operations) in the step it reaches
+    the state; other backends give NaN. See ``docs/robustness_notes.rst``.
 
     Examples
     --------
@@ -193,12 +211,30 @@ class LegendreMemory(nengo.Network):
     ):
         kwargs.setdefault("label", "LegendreMemory")
         super().__init__(**kwargs)
+        check_seed(self.seed, obj=self)
         self.theta = theta
         self.order = order
         self.size_in = size_in
         self.n_neurons = n_neurons
         self.dt = dt
         self.radius = radius
+        # The neural options are checked for the exact memory too, which ignores
+        # them, so that a mistake in them is not silently accepted.
+        if neuron_type is not Default:
+            check_instance(
+                neuron_type,
+                "neuron_type",
+                nengo.neurons.NeuronType,
+                "a nengo NeuronType",
+                obj=self,
+            )
+        synapse = as_loop_synapse(synapse)
+        if input_process is not None:
+            check_input_process(input_process, 1)
+        if solver is not Default:
+            check_instance(
+                solver, "solver", nengo.solvers.Solver, "a nengo Solver", obj=self
+            )
         self.input_process = input_process
         self.neuron_type = None
         self.lead = None
@@ -250,7 +286,6 @@ class LegendreMemory(nengo.Network):
             self.dt,
             method=self.discretizer,
         )
-        synapse = as_loop_synapse(synapse)
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
         if neuron_type.spiking and isinstance(synapse, nengo.Lowpass):
@@ -406,8 +441,16 @@ class LegendreMemory(nengo.Network):
         readout = legendre_readout(self.order, r)
         if function is not None and not callable(function):
             raise ValidationError(
-                f"must be callable (got {function!r})", attr="function", obj=self
+                f"must be callable (got {describe(function)})",
+                attr="function",
+                obj=self,
             )
+        if n_neurons is not None:
+            check_integer(n_neurons, "n_neurons", low=1, obj=self)
+        if synapse is not None and not isinstance(synapse, nengo.synapses.Synapse):
+            check_nonnegative(synapse, "synapse", obj=self)
+        if label is not None:
+            check_instance(label, "label", str, "a string or None", obj=self)
         with self:
             if function is None:
                 node = nengo.Node(size_in=self.size_in * len(readout), label=label)
@@ -502,7 +545,12 @@ class LegendreMemory(nengo.Network):
         -------
         (n_samples, order) ndarray
         """
-        rng = self._sampling_rng() if rng is None else rng
+        n_samples = check_integer(n_samples, "n_samples", low=1, obj=self)
+        if rng is None:
+            rng = self._sampling_rng()
+        check_instance(
+            rng, "rng", np.random.RandomState, "a numpy.random.RandomState", obj=self
+        )
         states = self._expected_states(max(20 * self.theta, 10.0), rng)
         return states[rng.choice(len(states), size=n_samples)]
 
