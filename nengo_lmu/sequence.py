@@ -20,6 +20,8 @@ output is channel-major: the :math:`d` coefficients of channel ``c`` are at
 of the LMU networks.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.fft
 import scipy.signal
@@ -382,6 +384,11 @@ def evaluate_cell(
     batched = inputs.ndim == 3
     x = (inputs if batched else inputs[None]).astype(float)
     check_integer(memory_delay, "memory_delay", low=0)
+    check_choice(method, "method", EVALUATE_METHODS)
+    if not callable(activation):
+        raise ValidationError(
+            f"must be callable (got {describe(activation)})", attr="activation"
+        )
     weights = _check_cell_weights(weights, x.shape[-1], len(Ad))
     num, den = _check_feedback(feedback)
     batch, n_steps, _ = x.shape
@@ -456,6 +463,11 @@ CELL_WEIGHT_SHAPES = {
 
 def _check_cell_weights(weights, size_in, order):
     """Return the cell's weights as float arrays of consistent shapes."""
+    if not isinstance(weights, Mapping):
+        raise ValidationError(
+            f"must be a mapping of names to arrays (got {describe(weights)})",
+            attr="weights",
+        )
     unknown = set(weights) - set(CELL_WEIGHT_SHAPES)
     if unknown:
         raise ValidationError(
@@ -466,7 +478,13 @@ def _check_cell_weights(weights, size_in, order):
     for required in ("e_x", "W_m"):
         if required not in weights:
             raise ValidationError(f"needs {required!r}", attr="weights")
-    e_x = check_matrix(weights["e_x"], "weights['e_x']", (None, size_in))
+    e_x = check_matrix(weights["e_x"], "weights['e_x']", (None, None))
+    if e_x.shape[1] != size_in:
+        raise ValidationError(
+            f"must have one column per channel of inputs ({size_in}; got shape "
+            f"{e_x.shape})",
+            attr="weights['e_x']",
+        )
     W_m = check_matrix(weights["W_m"], "weights['W_m']", (None, len(e_x) * order))
     sizes = dict(
         memory_d=len(e_x),
@@ -492,6 +510,10 @@ def _check_feedback(feedback):
             f"must be a pair (num, den) of coefficient arrays (got {feedback!r})",
             attr="feedback",
         ) from None
+    if not (np.all(np.isfinite(num)) and np.all(np.isfinite(den))):
+        raise ValidationError(
+            f"must have finite coefficients (got {feedback!r})", attr="feedback"
+        )
     num = np.trim_zeros(num, "f")
     if num.ndim != 1 or den.ndim != 1 or den[0] == 0 or len(num) >= len(den):
         raise ValidationError(

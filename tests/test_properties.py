@@ -28,6 +28,7 @@ from nengo_lmu import (
     balanced_realization,
     discretize,
     euler_max_dt,
+    evaluate_cell,
     evaluate_memory,
     impulse_response,
     lead_correction,
@@ -351,6 +352,49 @@ CASES = {
             method=not_choice(("fft", "recurrence")),
         ),
     ),
+    "evaluate_cell": (
+        evaluate_cell,
+        dict(
+            inputs=np.ones((5, 2)),
+            Ad=AD,
+            Bd=BD,
+            weights=dict(e_x=np.ones((1, 2)), W_m=np.ones((4, N)), e_h=np.ones((1, 4))),
+            activation=np.tanh,
+        ),
+        dict(
+            inputs=st.one_of(
+                not_arrays((5, 2)).filter(
+                    lambda x: not (isinstance(x, np.ndarray) and x.dtype == bool)
+                ),
+                wrong_shapes(
+                    lambda shape: len(shape) in (2, 3)
+                    and 0 not in shape
+                    and shape[-1] == 2
+                ),
+            ),
+            Ad=bad_square(N),
+            Bd=bad_input_matrix(N, columns=1),
+            weights=st.one_of(
+                NOT_NUMBERS,
+                st.just(dict(e_x=np.ones((1, 2)))),  # no W_m
+                st.just(dict(e_x=np.ones((1, 3)), W_m=np.ones((4, N)))),
+                st.just(dict(e_x=np.ones((1, 2)), W_m=np.ones((4, N)), W_y=1.0)),
+                bad_array((4, N)).map(lambda W_m: dict(e_x=np.ones((1, 2)), W_m=W_m)),
+            ),
+            activation=st.one_of(st.just("tanh"), st.integers(), st.none()),
+            feedback=st.one_of(
+                st.just(((1.0,), (1.0,))),  # not strictly proper
+                st.just(((1.0,), (0.0, 1.0))),
+                st.just(((math.nan,), (1.0, 0.0))),
+                st.just(((1.0,), (1.0, math.inf))),
+                st.just("lowpass"),
+                st.just(0.1),
+                NOT_NUMBERS,
+            ),
+            memory_delay=not_integer(0),
+            method=not_choice(("fft", "recurrence")),
+        ),
+    ),
     "impulse_response": (
         impulse_response,
         dict(Ad=AD, Bd=BD, n_steps=10),
@@ -494,27 +538,26 @@ CASES = {
     ),
 }
 
-# The LMU network validates some arguments only through nengo, or not at all. It is
-# being changed elsewhere (lmu.py), so these are recorded here, not fixed: for each
-# parameter, what goes wrong, and values that show it.
-LMU_FAILURES = {
+# Values the LMU once took without complaint, each with how it went wrong; they are
+# checked one by one below, in addition to the drawn values.
+LMU_REGRESSIONS = {
     "neuron_type": (
-        "AttributeError/TypeError: not checked to be a NeuronType instance",
+        "AttributeError/TypeError on a type, not an instance",
         ["LIF", nengo.LIF],
     ),
     "encoders": ("TypeError/ValueError from dict() of a non-mapping", [[1.0, 2.0]]),
     "kernels": ("TypeError/ValueError from dict() of a non-mapping", ["memory"]),
-    "hidden_to_memory": ("a non-bool is taken for its truth value", ["no", 0]),
-    "memory_to_memory": ("a non-bool is taken for its truth value", ["no", 1]),
-    "input_to_hidden": ("a non-bool is taken for its truth value", ["no", 1]),
-    "hidden_to_hidden": ("a non-bool is taken for its truth value", ["no", 1]),
+    "hidden_to_memory": ("a non-bool taken for its truth value", ["no", 0]),
+    "memory_to_memory": ("a non-bool taken for its truth value", ["no", 1]),
+    "input_to_hidden": ("a non-bool taken for its truth value", ["no", 1]),
+    "hidden_to_hidden": ("a non-bool taken for its truth value", ["no", 1]),
     "seed": ("ValueError from numpy.random.RandomState(seed) for seed < 0", [-1]),
     "synapse": (
-        "True/False are taken as synapses; NaN raises TypeError",
+        "True/False taken as synapses; NaN raised TypeError",
         [True, False, math.nan],
     ),
     "memory_neurons": (
-        "checked by LegendreMemory, so the error names n_neurons",
+        "checked by LegendreMemory, the error named n_neurons",
         [2.0, 0],
     ),
 }
@@ -581,15 +624,7 @@ NENGO_CHECKED = {"label", "learning_rule_type", "seed"}
 def case_ids():
     for name, (_, _, strategies) in CASES.items():
         for parameter in strategies:
-            marks = []
-            if name == "LMU" and parameter in LMU_FAILURES:
-                marks = [
-                    # not strict: hypothesis may draw only values that pass
-                    pytest.mark.xfail(
-                        reason=f"lmu.py: {LMU_FAILURES[parameter][0]}", strict=False
-                    )
-                ]
-            yield pytest.param(name, parameter, marks=marks, id=f"{name}-{parameter}")
+            yield pytest.param(name, parameter, id=f"{name}-{parameter}")
 
 
 @pytest.mark.filterwarnings("ignore:Extra state has been modified:UserWarning")
@@ -608,20 +643,14 @@ def test_invalid_argument_raises_validation_error(name, parameter, data):
         assert mentions(message, value), message
 
 
-def lmu_failure_cases():
-    for parameter, (reason, values) in LMU_FAILURES.items():
+def lmu_regression_cases():
+    for parameter, (_, values) in LMU_REGRESSIONS.items():
         for value in values:
-            yield pytest.param(
-                parameter,
-                value,
-                marks=pytest.mark.xfail(reason=f"lmu.py: {reason}", strict=True),
-                id=f"{parameter}={value!r}",
-            )
+            yield pytest.param(parameter, value, id=f"{parameter}={value!r}")
 
 
-@pytest.mark.parametrize("parameter, value", list(lmu_failure_cases()))
-def test_lmu_known_invalid_arguments(parameter, value):
-    """Known gaps in the LMU's checks (strict: passing means fixed, drop the mark)."""
+@pytest.mark.parametrize("parameter, value", list(lmu_regression_cases()))
+def test_lmu_refuses_values_it_once_took(parameter, value):
     with pytest.raises(ValidationError, match=rf"(?<!\w){parameter}(?!\w)"):
         LMU(0.1, 4, 10, size_out=1, add_to_container=False, **{parameter: value})
 

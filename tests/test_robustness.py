@@ -384,6 +384,40 @@ def test_network_copies(Simulator, seed, allclose, kind, how):
         assert np.array_equal(actual, expected)
 
 
+@IGNORE_NODE_COPY_WARNING
+@pytest.mark.parametrize("how", list(COPIES))
+@pytest.mark.parametrize("neuron_type", [nengo.Direct(), nengo.RectifiedLinear()])
+def test_fitted_lmu_copies(Simulator, present_sequence, rng, neuron_type, how):
+    """A copy keeps fitted weights and the hidden layer's kind; its ``predict`` and
+    simulation equal the original's."""
+    lmu = LMU(
+        0.05,
+        4,
+        20,
+        size_out=1,
+        neuron_type=neuron_type,
+        hidden_to_memory=True,
+        seed=1,
+        add_to_container=False,
+    )
+    inputs = rng.uniform(-1, 1, size=(8, 30, 1))
+    lmu.fit(inputs, inputs[:, -1] ** 2)
+    duplicate = COPIES[how](lmu)
+    assert duplicate.linear_hidden == lmu.linear_hidden
+    assert duplicate.memory.lag == lmu.memory.lag
+    for group in ("encoders", "kernels"):
+        original, copied = getattr(lmu, group), getattr(duplicate, group)
+        assert original.keys() == copied.keys()
+        for name in original:
+            assert np.array_equal(copied[name], original[name])
+    sequence = rng.uniform(-1, 1, size=(1, 30, 1))
+    expected = lmu.predict(sequence)
+    assert np.abs(expected).max() > 0
+    assert np.array_equal(duplicate.predict(sequence), expected)
+    simulated = present_sequence(duplicate, sequence[0])
+    assert np.allclose(simulated, expected[0], rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("kind", list(networks()))
 def test_same_seed_same_result(Simulator, seed, allclose, kind):
     """The same seed gives the same output; another seed changes neural networks."""

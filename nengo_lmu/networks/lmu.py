@@ -1,5 +1,7 @@
 """The Legendre Memory Unit cell as a nengo network, learning online."""
 
+from collections.abc import Mapping
+
 import nengo
 import numpy as np
 import scipy.signal
@@ -9,7 +11,15 @@ from nengo.params import Default
 from nengo_lmu.discretize import as_loop_synapse, loop_transfer_function
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.sequence import CELL_WEIGHT_SHAPES, evaluate_cell
-from nengo_lmu.validation import IntegerParam, PositiveParam, check_matrix
+from nengo_lmu.validation import (
+    IntegerParam,
+    PositiveParam,
+    check_bool,
+    check_instance,
+    check_integer,
+    check_matrix,
+    check_seed,
+)
 
 # Each normalised input dimension of the hidden layer has unit rms, so a unit
 # encoder's projection has unit rms whatever the dimension; dividing by this radius
@@ -205,6 +215,35 @@ class LMU(nengo.Network):
         self.size_out = size_out
         self.radius = radius
         self.dt = dt
+        check_seed(self.seed, obj=self)
+        if neuron_type is not Default:
+            check_instance(
+                neuron_type,
+                "neuron_type",
+                nengo.neurons.NeuronType,
+                "a nengo NeuronType instance",
+                obj=self,
+            )
+        if memory_neurons is not None:
+            check_integer(memory_neurons, "memory_neurons", low=1, obj=self)
+        options = {
+            name: check_bool(value, name, obj=self)
+            for name, value in dict(
+                hidden_to_memory=hidden_to_memory,
+                memory_to_memory=memory_to_memory,
+                input_to_hidden=input_to_hidden,
+                hidden_to_hidden=hidden_to_hidden,
+            ).items()
+        }
+        for name, value in dict(encoders=encoders, kernels=kernels).items():
+            if value is not None:
+                check_instance(
+                    value,
+                    name,
+                    Mapping,
+                    "None or a mapping of names to arrays",
+                    obj=self,
+                )
         if learning_rule_type is not None and self.size_out is None:
             raise ValidationError(
                 "needs size_out: the learning rules learn the output weights, and "
@@ -246,12 +285,7 @@ class LMU(nengo.Network):
                 encoders,
                 kernels,
                 neuron_type,
-                dict(
-                    hidden_to_memory=hidden_to_memory,
-                    memory_to_memory=memory_to_memory,
-                    input_to_hidden=input_to_hidden,
-                    hidden_to_hidden=hidden_to_hidden,
-                ),
+                options,
                 rng,
             )
             gain = weights.pop("gain")
