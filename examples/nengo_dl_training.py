@@ -13,12 +13,13 @@ test.
 - **Network.** An exact Legendre memory (order 32, a window of the 64 steps)
   feeds 200 ``RectifiedLinear`` hidden neurons, which also see the current
   pixel (``input_to_hidden``); 10 outputs.
-- **What trains.** The memory is a fixed linear system (its Node loop: ``A_d``,
-  ``B_d`` and the input encoder): it is marked non-trainable. Trained are the
-  hidden kernels (memory and input to hidden), the hidden biases and the output
-  weights.
-- **Back in nengo.** ``sim.freeze_params(net)`` writes the trained values into
-  the network's objects, and the reference ``nengo.Simulator`` then classifies
+- **What trains.** ``configure_settings(trainable=False)`` fixes everything,
+  then the hidden kernels (memory and input to hidden), the hidden biases and
+  the output weights are marked trainable. The memory (its Node loop, ``A_d``
+  and ``B_d``, and its input encoder) stays the fixed linear system it is.
+- **Back in nengo.** ``sim.freeze_params`` writes the trained values into the
+  network's objects (only the trained ones: it would round the others to
+  NengoDL's float32), and the reference ``nengo.Simulator`` then classifies
   the test set again. With rate neurons the two simulators compute the same
   thing, so the accuracies agree (the predictions may differ on an image whose
   top two outputs are nearly tied, from float32 rounding in NengoDL).
@@ -97,10 +98,10 @@ def build(seed=0):
     """The network and its parts: the LMU, the input Node and the probes."""
     rng = np.random.RandomState(seed)
     with nengo.Network(seed=seed) as net:
-        # Weights not listed as trainable below keep their values; NengoDL
+        # Nothing trains but what is marked below (trainable=False); NengoDL
         # resets the state between examples (stateful=False) and keeps only the
         # last step of each probe (keep_history=False), all the loss needs.
-        nengo_dl.configure_settings(trainable=None, stateful=False, keep_history=False)
+        nengo_dl.configure_settings(trainable=False, stateful=False, keep_history=False)
         stim = nengo.Node(np.zeros(1), label="pixel")
         lmu = LMU(
             theta=N_STEPS * DT,
@@ -121,15 +122,19 @@ def build(seed=0):
         probe = nengo.Probe(lmu.output, label="logits")
         hidden_probe = nengo.Probe(lmu.hidden.neurons, label="hidden activity")
 
-        # The memory (its input encoder and Node loop) is a fixed linear system.
-        for connection in [lmu.weight_connections["e_x"], *lmu.memory.all_connections]:
-            net.config[connection].trainable = False
-        # The hidden ensemble's encoders are unused (the kernels drive its
-        # neurons directly); its neurons' biases train.
-        net.config[lmu.hidden].trainable = False
-        net.config[lmu.hidden.neurons].trainable = True
+        # The kernels into the hidden neurons, their biases (through `neurons`:
+        # the ensemble's encoders are unused) and the output weights train. The
+        # memory (its input encoder e_x and its Node loop) stays fixed.
+        trained = [lmu.weight_connections[name] for name in ("W_m", "W_x", "W_y")]
+        for obj in [lmu.hidden.neurons, *trained]:
+            net.config[obj].trainable = True
     return SimpleNamespace(
-        net=net, stim=stim, probe=probe, hidden_probe=hidden_probe, lmu=lmu
+        net=net,
+        stim=stim,
+        probe=probe,
+        hidden_probe=hidden_probe,
+        lmu=lmu,
+        trained=[lmu.hidden, *trained],
     )
 
 
@@ -177,7 +182,9 @@ def train(model, train_data, test_data, epochs, seed=0):
             [x_test, np.zeros((-n_test % sim.minibatch_size,) + x_test.shape[1:])]
         )
         logits = sim.predict(inputs(model, padded), verbose=0)[probe][:n_test, -1]
-        sim.freeze_params(model.net)
+        # Only what trained: freezing the whole network would also round the
+        # memory's transforms to float32.
+        sim.freeze_params(model.trained)
     return history.history["loss"], logits
 
 
