@@ -237,7 +237,9 @@ def plot(losses, accuracies, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Train an LMU with NengoDL on psDigits, then run it in nengo."
+    )
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument(
         "--quick", action="store_true", help="2 epochs, 100 test images (for CI)"
