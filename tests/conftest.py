@@ -2,6 +2,12 @@
 
 The Simulator, seed, rng, plt and allclose fixtures come from the nengo,
 pytest-rng, pytest-plt and pytest-allclose plugins.
+
+Other backends run the suite with ``-o nengo_simulator=nengo_ocl.Simulator``
+(the module path of their Simulator class). Then only the tests that use the
+``Simulator`` fixture run (as nengo's plugin does for nengo's own tests), and a test
+marked ``@pytest.mark.unsupported_on("nengo_ocl", reason=...)`` is skipped with
+that reason.
 """
 
 import nengo
@@ -9,6 +15,54 @@ import pytest
 
 # Tests must not depend on (or contend for) the machine's shared decoder cache.
 nengo.rc.set("decoder_cache", "enabled", "False")
+
+REFERENCE = "nengo.Simulator"
+
+
+def simulator_path(config):
+    """Module path of the simulator under test (or of the loader that gives it)."""
+    return config.getini("nengo_simloader") or config.getini("nengo_simulator")
+
+
+def runs_on(path, backend):
+    """Whether the simulator at ``path`` belongs to the package ``backend``."""
+    return path == backend or path.startswith(f"{backend}.")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "unsupported_on(backend, reason): skip the test when the simulator under "
+        "test is in the package `backend` (such as 'nengo_ocl'), giving the reason",
+    )
+
+
+def pytest_report_header(config):
+    path = simulator_path(config)
+    if path != REFERENCE:
+        return (
+            f"simulator: {path} (only tests using the Simulator fixture are "
+            "selected)"
+        )
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    path = simulator_path(config)
+    if path == REFERENCE:
+        return
+    selected, deselected = [], []
+    for item in items:
+        uses_simulator = "Simulator" in getattr(item, "fixturenames", ())
+        (selected if uses_simulator else deselected).append(item)
+        for marker in item.iter_markers("unsupported_on"):
+            (backend,) = marker.args
+            if runs_on(path, backend):
+                reason = marker.kwargs["reason"]
+                item.add_marker(pytest.mark.skip(reason=f"{backend}: {reason}"))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
 
 
 @pytest.fixture

@@ -12,6 +12,16 @@ from nengo_lmu.discretize import (
 )
 from nengo_lmu.evaluation import nrmse
 
+# nengo_ocl runs a synapse as a transfer function with float32 coefficients: for a
+# second-order synapse with both poles near 1 that rounding alone changes its gain
+# (by 2.5e-5 for Alpha(0.1) at dt=1 ms, 4.7e-2 for [1, 2] / [1, 3, 1]), so a loop
+# mapped for the exact synapse is no longer exact there.
+OCL_SLOW_SECOND_ORDER = pytest.mark.unsupported_on(
+    "nengo_ocl",
+    reason="float32 transfer-function coefficients change this slow "
+    "second-order synapse's gain",
+)
+
 
 @pytest.mark.parametrize("method", ["zoh", "euler", "bilinear"])
 @pytest.mark.parametrize(
@@ -110,10 +120,12 @@ def test_lowpass_mapping_closed_form():
         nengo.Lowpass(0.1),
         nengo.Lowpass(0.005),
         nengo.Lowpass(0.05, method="bilinear"),
-        nengo.Alpha(0.1),
+        pytest.param(nengo.Alpha(0.1), marks=OCL_SLOW_SECOND_ORDER),
         nengo.Alpha(0.005),
         nengo.LinearFilter([1], [1, -1.2, 0.4], analog=False),
-        nengo.LinearFilter([1, 2], [1, 3, 1]),
+        pytest.param(
+            nengo.LinearFilter([1, 2], [1, 3, 1]), marks=OCL_SLOW_SECOND_ORDER
+        ),
     ],
 )
 def test_synapse_mapping_exact_in_simulation(Simulator, synapse, seed):
@@ -136,13 +148,15 @@ def test_synapse_mapping_exact_in_simulation(Simulator, synapse, seed):
     with Simulator(model, dt=dt) as sim:
         sim.run(1.0)
 
-    memory = np.zeros((sim.n_steps, order))
+    memory = np.zeros((len(sim.data[stim_probe]), order))
     m = np.zeros(order)
     for k, uk in enumerate(sim.data[stim_probe]):
         m = Ad @ m + Bd @ uk
         memory[k] = m
-    error = np.abs(sim.data[state_probe][1:] - memory[:-1]).max()
-    assert error < 1e-9 * np.abs(memory).max()
+    state = sim.data[state_probe]
+    error = np.abs(state[1:] - memory[:-1]).max()
+    rtol = 1e-9 if state.dtype == np.float64 else 2e-4  # float32: nengo_ocl
+    assert error < rtol * np.abs(memory).max()
 
 
 def test_loop_transfer_function_forms():
@@ -200,7 +214,7 @@ def test_lead_correction_restores_leading_loop(Simulator, seed):
             state_probe, stim_probe = nengo.Probe(state), nengo.Probe(stim)
         with Simulator(model, dt=dt) as sim:
             sim.run(5.0)
-        memory = np.zeros((sim.n_steps, order))
+        memory = np.zeros((len(sim.data[stim_probe]), order))
         m = np.zeros(order)
         for k, uk in enumerate(sim.data[stim_probe]):
             m = Ad @ m + Bd @ uk

@@ -5,6 +5,12 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, nrmse
 
+# Building our dt check fails inside nengo_ocl's constructor, after which the
+# half-built simulator warns that it was never closed.
+OCL_HALF_BUILT = pytest.mark.filterwarnings(
+    "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
+)
+
 
 def reference_cell(x, lmu, weights):
     """The LMU cell equations, step by step, for RectifiedLinear hidden neurons."""
@@ -68,9 +74,9 @@ def test_rate_lmu_equals_cell_equations(Simulator, seed, rng):
         sim.run(0.3)
     expected = reference_cell(sim.data[stim_probe], lmu, weights)
     assert np.abs(expected).max() > 0.1
-    assert np.allclose(
-        sim.data[output_probe], expected, atol=1e-8 * np.abs(expected).max()
-    )
+    output = sim.data[output_probe]
+    rtol = 1e-8 if output.dtype == np.float64 else 1e-5  # float32: nengo_ocl
+    assert np.allclose(output, expected, atol=rtol * np.abs(expected).max())
 
 
 def test_default_hidden_activity_is_spread(Simulator, seed):
@@ -93,7 +99,19 @@ def test_default_hidden_activity_is_spread(Simulator, seed):
         assert 20 < rates.mean() < 200
 
 
-@pytest.mark.parametrize("rule", [nengo.PES(1e-3), nengo.RLS(), [nengo.PES(1e-3)]])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        nengo.PES(1e-3),
+        pytest.param(
+            nengo.RLS(),
+            marks=pytest.mark.unsupported_on(
+                "nengo_ocl", reason="nengo_ocl 3.0 does not implement nengo.RLS"
+            ),
+        ),
+        [nengo.PES(1e-3)],
+    ],
+)
 def test_learning_reduces_error(Simulator, seed, rule):
     """Online learning of a delay from the memory, with a learning switch."""
     duration, learn_until = 12.0, 10.0
@@ -133,7 +151,17 @@ def test_learning_reduces_error(Simulator, seed, rule):
 
 @pytest.mark.parametrize(
     "neuron_type",
-    [nengo.LIF(), nengo.LIFRate(), nengo.SpikingRectifiedLinear(), nengo.Tanh()],
+    [
+        nengo.LIF(),
+        nengo.LIFRate(),
+        nengo.SpikingRectifiedLinear(),
+        pytest.param(
+            nengo.Tanh(),
+            marks=pytest.mark.unsupported_on(
+                "nengo_ocl", reason="nengo_ocl 3.0 has no kernel for Tanh neurons"
+            ),
+        ),
+    ],
 )
 def test_neuron_types_and_options(Simulator, seed, neuron_type):
     with nengo.Network(seed=seed) as model:
@@ -159,6 +187,7 @@ def test_neuron_types_and_options(Simulator, seed, neuron_type):
     assert np.all(np.isfinite(sim.data[probe]))
 
 
+@OCL_HALF_BUILT
 def test_lmu_dt_mismatch_refused(Simulator):
     with nengo.Network() as model:
         LMU(0.1, 4, 10, dt=0.002)

@@ -6,6 +6,17 @@ from nengo.exceptions import ValidationError
 from nengo_lmu import LegendreMemory, discretize, legendre_delay, legendre_readout
 from nengo_lmu.evaluation import nrmse, periodic_delay
 
+# nengo_ocl 3.0 implements LIF, LIFRate, AdaptiveLIF(Rate), RectifiedLinear,
+# SpikingRectifiedLinear and Sigmoid only, and raises on other neuron types.
+OCL_NO_NEURON_TYPE = pytest.mark.unsupported_on(
+    "nengo_ocl", reason="nengo_ocl 3.0 has no kernel for this neuron type"
+)
+# Building our dt check fails inside nengo_ocl's constructor, after which the
+# half-built simulator warns that it was never closed.
+OCL_HALF_BUILT = pytest.mark.filterwarnings(
+    "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
+)
+
 
 def simulate(Simulator, memory, process, duration, seed):
     with nengo.Network(seed=seed) as model:
@@ -30,10 +41,12 @@ def test_exact_memory_equals_recurrence(Simulator, seed, size_in):
     assert output.shape == (len(u), size_in * order)
 
     Ad, Bd = discretize(*legendre_delay(theta, order), dt)
+    # float32 simulators (nengo_ocl) round each step
+    atol = 1e-10 if output.dtype == np.float64 else 1e-6
     m = np.zeros((order, size_in))
     for k, uk in enumerate(u):
         m = Ad @ m + Bd @ uk[None, :]
-        assert np.allclose(output[k], m.T.ravel(), rtol=0, atol=1e-10)
+        assert np.allclose(output[k], m.T.ravel(), rtol=0, atol=atol)
 
 
 def test_channels_equal_stacked_memories(Simulator, seed):
@@ -58,7 +71,8 @@ def test_channels_equal_stacked_memories(Simulator, seed):
         with Simulator(model) as sim:
             sim.run(0.3)
         columns = slice(channel * order, (channel + 1) * order)
-        assert np.allclose(stacked[:, columns], sim.data[probe], atol=1e-12)
+        atol = 1e-12 if stacked.dtype == np.float64 else 1e-6  # float32: nengo_ocl
+        assert np.allclose(stacked[:, columns], sim.data[probe], atol=atol)
 
 
 def test_delay_reconstruction(Simulator, seed, plt):
@@ -86,6 +100,7 @@ def test_delay_reconstruction(Simulator, seed, plt):
     assert whole_step_error > 5 * error
 
 
+@OCL_HALF_BUILT
 def test_simulator_dt_mismatch_refused(Simulator):
     with nengo.Network() as model:
         LegendreMemory(0.1, 4, dt=0.001, label="memory")
@@ -192,9 +207,9 @@ def test_neural_channels_are_independent(Simulator, seed):
         nengo.LIFRate(),
         nengo.RectifiedLinear(),
         nengo.SpikingRectifiedLinear(),
-        nengo.Tanh(),
-        nengo.RegularSpiking(nengo.LIFRate()),
-        nengo.PoissonSpiking(nengo.LIFRate()),
+        pytest.param(nengo.Tanh(), marks=OCL_NO_NEURON_TYPE),
+        pytest.param(nengo.RegularSpiking(nengo.LIFRate()), marks=OCL_NO_NEURON_TYPE),
+        pytest.param(nengo.PoissonSpiking(nengo.LIFRate()), marks=OCL_NO_NEURON_TYPE),
     ],
 )
 @pytest.mark.filterwarnings(
@@ -240,6 +255,7 @@ def test_synapses(Simulator, seed, synapse):
     assert nrmse(neural[settled], exact[settled], axis=None) < 0.05
 
 
+@OCL_HALF_BUILT
 def test_neural_dt_mismatch_refused(Simulator):
     with nengo.Network() as model:
         LegendreMemory(0.1, 4, n_neurons=20, dt=0.002)
@@ -288,12 +304,13 @@ def test_add_output_exact(Simulator, seed):
     with Simulator(model) as sim:
         sim.run(1.0)
     state, delayed, products, peaks = (sim.data[p] for p in probes)
+    atol = 1e-12 if state.dtype == np.float64 else 1e-6  # float32: nengo_ocl
     readout = legendre_readout(order, [0.0, 0.5, 1.0])
-    assert np.allclose(delayed, state @ readout.T, atol=1e-12)
+    assert np.allclose(delayed, state @ readout.T, atol=atol)
     quarter, three_quarters = (state @ legendre_readout(order, [0.25, 0.75]).T).T
-    assert np.allclose(products[:, 0], quarter * three_quarters, atol=1e-12)
+    assert np.allclose(products[:, 0], quarter * three_quarters, atol=atol)
     window = state @ legendre_readout(order, np.linspace(0, 1, 32)).T
-    assert np.allclose(peaks[:, 0], window.max(axis=1), atol=1e-12)
+    assert np.allclose(peaks[:, 0], window.max(axis=1), atol=atol)
 
 
 def test_add_output_neural(Simulator, seed, plt):

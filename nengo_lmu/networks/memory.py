@@ -629,7 +629,8 @@ class SimulatorDtCheck(nengo.Process):
     network = StringParam("network")
 
     def __init__(self, dt, network):
-        super().__init__(default_size_in=0, default_size_out=0)
+        # One unused output: nengo_ocl cannot write a process output of size 0
+        super().__init__(default_size_in=0, default_size_out=1)
         self.dt = dt
         self.network = network
         self.built = False
@@ -641,8 +642,8 @@ class SimulatorDtCheck(nengo.Process):
 
     def make_step(self, shape_in, shape_out, dt, rng, state):
         self.check(dt)
-        no_output = np.zeros(0)
-        return lambda t: no_output
+        output = np.zeros(1)
+        return lambda t: output
 
     def check(self, dt):
         """Raise a `~nengo.exceptions.ValidationError` unless ``dt`` is ours."""
