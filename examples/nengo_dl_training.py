@@ -55,7 +55,6 @@ import nengo  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nengo_lmu import LMU  # noqa: E402
-from nengo_lmu.networks.memory import SimulatorDtCheck  # noqa: E402
 
 try:
     # TensorFlow's C++ start-up messages: keep warnings and errors only.
@@ -138,21 +137,6 @@ def build(seed=0):
     )
 
 
-def inputs(model, sequences):
-    """Input data for NengoDL: the pixels, and nothing for the dt check Nodes.
-
-    NengoDL computes the output of every input Node it is not given data for once
-    per minibatch item, and fails in ``fit``, ``predict`` and ``evaluate`` when the
-    data hold more items than a minibatch. The memories' dt check Nodes output
-    nothing (size 0), so feed them empty arrays.
-    """
-    data = {model.stim: sequences}
-    for node in model.net.all_nodes:
-        if isinstance(node.output, SimulatorDtCheck):
-            data[node] = np.zeros(sequences.shape[:2] + (0,))
-    return data
-
-
 def train(model, train_data, test_data, epochs, seed=0):
     """Train with sim.fit; the loss by epoch and NengoDL's logits for the test set."""
     (x_train, y_train), (x_test, _) = train_data, test_data
@@ -171,7 +155,7 @@ def train(model, train_data, test_data, epochs, seed=0):
             metrics={probe: "accuracy"},
         )
         history = sim.fit(
-            inputs(model, x_train),
+            {model.stim: x_train},
             {probe: y_train[:, None, None]},
             epochs=epochs,
             verbose=0,
@@ -181,7 +165,7 @@ def train(model, train_data, test_data, epochs, seed=0):
         padded = np.concatenate(
             [x_test, np.zeros((-n_test % sim.minibatch_size,) + x_test.shape[1:])]
         )
-        logits = sim.predict(inputs(model, padded), verbose=0)[probe][:n_test, -1]
+        logits = sim.predict({model.stim: padded}, verbose=0)[probe][:n_test, -1]
         # Only what trained: freezing the whole network would also round the
         # memory's transforms to float32.
         sim.freeze_params(model.trained)

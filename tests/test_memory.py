@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_lmu import LegendreMemory, discretize, legendre_delay, legendre_readout
+from nengo_lmu import (
+    LegendreMemory,
+    discretize,
+    legendre_delay,
+    legendre_readout,
+    synapse_mapping,
+)
 from nengo_lmu.evaluation import nrmse, periodic_delay
 
 # nengo_ocl 3.0 implements LIF, LIFRate, AdaptiveLIF(Rate), RectifiedLinear,
@@ -255,6 +261,93 @@ def test_synapses(Simulator, seed, synapse):
     assert nrmse(neural[settled], exact[settled], axis=None) < 0.05
 
 
+def memory_with_loop(Simulator, loop, neuron_type, **kwargs):
+    """Output of a neural memory of 2 channels whose ensembles have fixed seeds
+    (their seeds otherwise depend on how many connections the network has)."""
+    with nengo.Network(seed=0) as model:
+        stim = nengo.Node(
+            nengo.processes.WhiteSignal(1.0, high=5, rms=0.3, seed=1), size_out=2
+        )
+        memory = LegendreMemory(
+            0.2,
+            4,
+            size_in=2,
+            n_neurons=40,
+            neuron_type=neuron_type,
+            loop=loop,
+            **kwargs,
+        )
+        for i, ensemble in enumerate(memory.ensembles):
+            ensemble.seed = 100 + i
+        nengo.Connection(stim, memory.input, synapse=None)
+        probe = nengo.Probe(memory.output)
+    with Simulator(model) as sim:
+        sim.run(0.5)
+    return memory, sim.data[probe]
+
+
+@pytest.mark.parametrize("neuron_type", [nengo.LIFRate(), nengo.RectifiedLinear()])
+def test_direct_loop_is_the_same_computation(Simulator, neuron_type):
+    """Wired ensemble to ensemble, the memory computes what it does through
+    ``state``, to rounding (measured 1e-15 on the reference simulator)."""
+    _, through_state = memory_with_loop(Simulator, "state", neuron_type)
+    memory, direct = memory_with_loop(Simulator, "direct", neuron_type)
+    between = [
+        c
+        for c in memory.all_connections
+        if isinstance(c.pre_obj, nengo.Ensemble)
+        and isinstance(c.post_obj, nengo.Ensemble)
+    ]
+    # every coupling of the order-4 mapping is nonzero, in each of 2 channels
+    assert len(between) == 2 * 4 * 4
+    assert np.abs(through_state).max() > 0.1
+    atol = 1e-12 if direct.dtype == np.float64 else 1e-5  # float32: nengo_ocl
+    assert np.allclose(direct, through_state, rtol=0, atol=atol)
+
+
+def test_min_coupling_drops_weak_couplings():
+    """Exactly the couplings below ``min_coupling`` are left out, in both loops."""
+    reference = LegendreMemory(
+        1.0, 4, n_neurons=20, neuron_type=nengo.LIFRate(), add_to_container=False
+    )
+    Ad, Bd = discretize(
+        reference.T_inv @ reference.A @ reference.T,
+        reference.T_inv @ reference.B,
+        reference.dt,
+    )
+    recurrent = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), 0.001).recurrent_transform
+    min_coupling = 0.05
+    weak = np.abs(recurrent) < min_coupling
+    assert 0 < weak.sum() < recurrent.size  # the case tests something
+    for loop in ("state", "direct"):
+        memory = LegendreMemory(
+            1.0,
+            4,
+            n_neurons=20,
+            neuron_type=nengo.LIFRate(),
+            loop=loop,
+            min_coupling=min_coupling,
+            add_to_container=False,
+        )
+        rows, columns = np.nonzero(weak)
+        assert np.allclose(
+            memory.dropped_couplings,
+            np.column_stack([rows, columns, recurrent[weak]]),
+        )
+        index = {ensemble: i for i, ensemble in enumerate(memory.ensembles)}
+        into_state = np.zeros_like(recurrent)
+        for connection in memory.all_connections:
+            if connection.pre_obj in index and connection.post_obj is memory.state:
+                into_state[:, index[connection.pre_obj]] = connection.transform.init[
+                    :, 0
+                ]
+            elif connection.pre_obj in index and connection.post_obj in index:
+                i, j = index[connection.post_obj], index[connection.pre_obj]
+                assert connection.transform.init == recurrent[i, j]
+                assert not weak[i, j]
+        assert np.allclose(into_state, np.where(weak, 0, recurrent))
+
+
 @OCL_HALF_BUILT
 def test_neural_dt_mismatch_refused(Simulator):
     with nengo.Network() as model:
@@ -283,6 +376,9 @@ def test_neural_dt_mismatch_refused(Simulator):
             "input_process",
         ),
         (dict(n_neurons=50, input_process="noise"), "input_process"),
+        (dict(n_neurons=50, loop="ensembles"), "loop.*'state', 'direct'"),
+        (dict(n_neurons=50, min_coupling=-0.1), "min_coupling.*>= 0"),
+        (dict(n_neurons=50, min_coupling=np.inf), "min_coupling.*finite"),
     ],
 )
 def test_invalid_neural_arguments(kwargs, match):

@@ -504,6 +504,8 @@ CASES = {
             ),
             seed=bad_seed(),
             label=st.integers(),
+            loop=not_choice(("state", "direct")),
+            min_coupling=negative(),
         ),
     ),
     "LegendreMemory exact": (

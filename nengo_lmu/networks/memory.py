@@ -18,12 +18,15 @@ from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     IntegerParam,
     PositiveParam,
+    check_choice,
     check_instance,
     check_integer,
     check_nonnegative,
     check_seed,
     describe,
 )
+
+LOOPS = ("state", "direct")
 
 # Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
 STATE_RMS = 0.25
@@ -114,6 +117,18 @@ class LegendreMemory(nengo.Network):
         How the memory is discretised (see `discretize`): zero-order hold, the
         most accurate, by default; ``"euler"`` reproduces KerasLMU's Euler
         memories and is refused where it is unstable.
+    loop : {"state", "direct"}, optional
+        How a neural memory's ensembles feed back. ``"state"`` (the default):
+        through the ``state`` Node, one decoded connection per ensemble.
+        ``"direct"``: from ensemble to ensemble, one connection per nonzero
+        coupling, plus the input straight into each ensemble; the same
+        computation, with ``state`` kept for reading. Hardware that removes
+        passthrough Nodes (nengo_loihi) needs it.
+    min_coupling : float, optional
+        Couplings between ensembles (entries of the recurrent transform) smaller
+        than this in magnitude are dropped (>= 0; 0 keeps all). Loihi cannot
+        discretise the weights of a connection that carries only a weak
+        coupling; dropping them changes the memory slightly (measure it).
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -146,6 +161,13 @@ class LegendreMemory(nengo.Network):
         Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
         exact memory, 1 for the neural memory (its output is the synaptic estimate
         of the state, which is one step late). `LMU.predict` models it.
+    loop : str
+        ``"state"`` or ``"direct"``, as given.
+    min_coupling : float
+        As given.
+    dropped_couplings : ndarray or None
+        The couplings ``min_coupling`` dropped, as ``(row, column, value)`` rows
+        of the recurrent transform (None for the exact memory).
     dt_check : nengo.Node
         Refuses a simulator with another ``dt``; its process's ``built`` flag is
         set when a simulator builds the network.
@@ -207,6 +229,8 @@ class LegendreMemory(nengo.Network):
         radius=1.0,
         solver=Default,
         discretizer="zoh",
+        loop="state",
+        min_coupling=0.0,
         **kwargs,
     ):
         kwargs.setdefault("label", "LegendreMemory")
@@ -235,9 +259,12 @@ class LegendreMemory(nengo.Network):
             check_instance(
                 solver, "solver", nengo.solvers.Solver, "a nengo Solver", obj=self
             )
+        self.loop = check_choice(loop, "loop", LOOPS, obj=self)
+        self.min_coupling = check_nonnegative(min_coupling, "min_coupling", obj=self)
         self.input_process = input_process
         self.neuron_type = None
         self.lead = None
+        self.dropped_couplings = None
 
         self.A, self.B = legendre_delay(self.theta, self.order)
         if discretizer not in DISCRETIZE_METHODS:
@@ -257,8 +284,11 @@ class LegendreMemory(nengo.Network):
             else:
                 self._build_neural(neuron_type, synapse, input_process, solver)
             self.dt_check = nengo.Node(
-                SimulatorDtCheck(self.dt, str(self)), label="dt check"
+                SimulatorDtCheck(self.dt, str(self)), size_in=1, label="dt check"
             )
+            # An input makes the check part of the simulation on every backend
+            # (NengoDL precomputes the Nodes without one, per minibatch item).
+            nengo.Connection(self.input[0], self.dt_check, synapse=None)
 
     def _channel(self, channel):
         return slice(channel * self.order, (channel + 1) * self.order)
@@ -292,10 +322,18 @@ class LegendreMemory(nengo.Network):
             self.lead = self._measure_lead(solver)
             mapping = lead_correction(mapping, self.lead, synapse.tau)
 
+        recurrent = mapping.recurrent_transform.copy()
+        weak = (np.abs(recurrent) < self.min_coupling) & (recurrent != 0)
+        self.dropped_couplings = np.column_stack([*np.nonzero(weak), recurrent[weak]])
+        recurrent[weak] = 0
+
         size = self.size_in * self.order
         self.state = nengo.Node(size_in=size, label="state")
         self.output = nengo.Node(size_in=size, label="output")
         for channel in range(self.size_in):
+            ensembles = [
+                self._memory_ensemble(f"m{channel}[{i}]") for i in range(self.order)
+            ]
             state = self.state[self._channel(channel)]
             for transform, input_synapse in zip(
                 mapping.input_transforms, mapping.input_synapses
@@ -306,18 +344,36 @@ class LegendreMemory(nengo.Network):
                     transform=transform,
                     synapse=input_synapse,
                 )
-            for i in range(self.order):
-                ensemble = self._memory_ensemble(f"m{channel}[{i}]")
-                nengo.Connection(
-                    self.state[channel * self.order + i], ensemble, synapse=None
-                )
+                if self.loop == "direct":
+                    for i, ensemble in enumerate(ensembles):
+                        nengo.Connection(
+                            self.input[channel],
+                            ensemble,
+                            transform=transform[[i]],
+                            synapse=input_synapse,
+                        )
+            for j, ensemble in enumerate(ensembles):
                 nengo.Connection(
                     ensemble,
                     state,
-                    transform=mapping.recurrent_transform[:, [i]],
+                    transform=recurrent[:, [j]],
                     synapse=synapse,
                     solver=solver,
                 )
+                if self.loop == "state":
+                    nengo.Connection(
+                        self.state[channel * self.order + j], ensemble, synapse=None
+                    )
+                    continue
+                for i, target in enumerate(ensembles):
+                    if recurrent[i, j] != 0:
+                        nengo.Connection(
+                            ensemble,
+                            target,
+                            transform=recurrent[i, j],
+                            synapse=synapse,
+                            solver=solver,
+                        )
             nengo.Connection(
                 state,
                 self.output[self._channel(channel)],
@@ -629,8 +685,8 @@ class SimulatorDtCheck(nengo.Process):
     network = StringParam("network")
 
     def __init__(self, dt, network):
-        # One unused output: nengo_ocl cannot write a process output of size 0
-        super().__init__(default_size_in=0, default_size_out=1)
+        # One unused input and output: nengo_ocl cannot write an output of size 0
+        super().__init__(default_size_in=1, default_size_out=1)
         self.dt = dt
         self.network = network
         self.built = False
@@ -643,7 +699,7 @@ class SimulatorDtCheck(nengo.Process):
     def make_step(self, shape_in, shape_out, dt, rng, state):
         self.check(dt)
         output = np.zeros(1)
-        return lambda t: output
+        return lambda t, x: output
 
     def check(self, dt):
         """Raise a `~nengo.exceptions.ValidationError` unless ``dt`` is ours."""
