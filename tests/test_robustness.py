@@ -532,7 +532,7 @@ NON_FINITE_NETWORKS = {
 
 @pytest.mark.parametrize("kind", list(NON_FINITE_NETWORKS))
 def test_nan_input_stays_in_memory(Simulator, kind):
-    """A NaN input makes the memory state NaN from then on (docs/robustness_notes).
+    """A NaN input makes the memory state NaN from then on (docs/robustness.rst).
 
     The exact memory holds it from the step it arrives, a neural memory (whose
     output is its synaptic state) one step later; finite input afterwards does not

@@ -180,7 +180,7 @@ class LegendreMemory(nengo.Network):
     recurrence; ``sim.reset()`` clears it. An infinite input gives a state with
     both signs of infinity, and nengo's reference simulator stops with
     ``FloatingPointError`` (it traps invalid operations) in the step it reaches
-    the state; other backends give NaN. See ``docs/robustness_notes.rst``.
+    the state; other backends give NaN. See :doc:`/robustness`.
 
     Examples
     --------
