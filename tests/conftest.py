@@ -11,6 +11,7 @@ that reason.
 """
 
 import nengo
+import numpy as np
 import pytest
 
 # Tests must not depend on (or contend for) the machine's shared decoder cache.
@@ -65,6 +66,26 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+class StepSequence(nengo.Process):
+    """Outputs row ``k`` of ``rows`` at simulation step ``k`` (counted, unlike
+    ``PresentInput``, which computes the row from ``t`` and skips rows when ``t``
+    is rounded to float32, as on nengo_ocl)."""
+
+    def __init__(self, rows):
+        self.rows = np.asarray(rows, dtype=float)
+        super().__init__(default_size_in=0, default_size_out=self.rows.shape[1])
+
+    def make_step(self, shape_in, shape_out, dt, rng, state):
+        rows, step = self.rows, [0]
+
+        def output(t):
+            row = rows[min(step[0], len(rows) - 1)]
+            step[0] += 1
+            return row
+
+        return output
+
+
 @pytest.fixture
 def present_sequence(Simulator):
     """Simulate a network for one input sequence, one row per time step.
@@ -77,7 +98,7 @@ def present_sequence(Simulator):
     def present(network, inputs):
         with nengo.Network() as model:
             model.add(network)
-            stimulus = nengo.Node(nengo.processes.PresentInput(inputs, network.dt))
+            stimulus = nengo.Node(StepSequence(inputs))
             nengo.Connection(stimulus, network.input, synapse=None)
             probe = nengo.Probe(network.output, synapse=None)
         with Simulator(model, dt=network.dt, progress_bar=False) as sim:

@@ -64,6 +64,9 @@ def recurrence(inputs, Ad, Bd, initial=None):
     return states
 
 
+@pytest.mark.unsupported_on(
+    "nengo_ocl", reason="10^6 steps take over 10 minutes on a CPU OpenCL platform"
+)
 @pytest.mark.slow
 def test_exact_memory_million_steps(Simulator, rng):
     """10^6 steps of the exact memory equal the numpy recurrence, and stay bounded.
@@ -169,6 +172,9 @@ def run_in_precision(Simulator, make_model, duration, bits):
         nengo.rc.set("precision", "bits", previous)
 
 
+@pytest.mark.unsupported_on(
+    "nengo_ocl", reason="it computes in float32 whatever nengo's precision setting"
+)
 def test_exact_memory_float32(Simulator, rng):
     """In float32 the exact memory stays within the rounding bound of float64.
 
@@ -347,6 +353,15 @@ def simulate_network(Simulator, network, seed, duration=0.2, **simulator_kwargs)
 BUILD_ROUNDING = 1e-12
 
 
+def build_rounding(result):
+    """`BUILD_ROUNDING`, or float32 rounding (1e-5 of the range) for simulators
+    that compute in float32 (nengo_ocl, whose kernels may also sum in another
+    order from build to build)."""
+    if result.dtype == np.float64:
+        return BUILD_ROUNDING
+    return 1e-5 * max(np.abs(result).max(), 1.0)
+
+
 @IGNORE_NODE_COPY_WARNING
 @pytest.mark.parametrize("how", list(COPIES))
 @pytest.mark.parametrize("kind", list(networks()))
@@ -377,7 +392,7 @@ def test_network_copies(Simulator, seed, allclose, kind, how):
     expected = simulate_network(Simulator, original, seed)
     actual = simulate_network(Simulator, duplicate, seed)
     assert np.abs(expected).max() > 0
-    assert allclose(actual, expected, rtol=0, atol=BUILD_ROUNDING)
+    assert allclose(actual, expected, rtol=0, atol=build_rounding(expected))
     if Simulator is nengo.Simulator:
         expected = simulate_network(Simulator, original, seed, optimize=False)
         actual = simulate_network(Simulator, duplicate, seed, optimize=False)
@@ -415,7 +430,8 @@ def test_fitted_lmu_copies(Simulator, present_sequence, rng, neuron_type, how):
     assert np.abs(expected).max() > 0
     assert np.array_equal(duplicate.predict(sequence), expected)
     simulated = present_sequence(duplicate, sequence[0])
-    assert np.allclose(simulated, expected[0], rtol=0, atol=1e-10)
+    atol = 1e-10 if simulated.dtype == np.float64 else 1e-5 * np.abs(expected).max()
+    assert np.allclose(simulated, expected[0], rtol=0, atol=atol)
 
 
 @pytest.mark.parametrize("kind", list(networks()))
@@ -423,19 +439,20 @@ def test_same_seed_same_result(Simulator, seed, allclose, kind):
     """The same seed gives the same output; another seed changes neural networks."""
     first = simulate_network(Simulator, networks()[kind](), seed)
     second = simulate_network(Simulator, networks()[kind](), seed)
-    assert allclose(first, second, rtol=0, atol=BUILD_ROUNDING)
+    assert allclose(first, second, rtol=0, atol=build_rounding(first))
     if Simulator is nengo.Simulator:
         first = simulate_network(Simulator, networks()[kind](), seed, optimize=False)
         second = simulate_network(Simulator, networks()[kind](), seed, optimize=False)
         assert np.array_equal(first, second)
     other = simulate_network(Simulator, networks()[kind](), seed + 1)
     if kind == "exact":
-        assert allclose(other, first, rtol=0, atol=BUILD_ROUNDING)  # not random
+        assert allclose(other, first, rtol=0, atol=build_rounding(first))  # not random
     else:
         assert not np.allclose(other, first, atol=1e-3)
 
 
 @IGNORE_NODE_COPY_WARNING
+@pytest.mark.unsupported_on("nengo_ocl", reason="its simulators cannot be pickled")
 def test_simulator_pickle_continues(Simulator, seed, allclose):
     """A pickled simulator continues as the original does.
 
@@ -480,6 +497,9 @@ def test_simulator_pickle_continues(Simulator, seed, allclose):
     assert allclose(*neural_out, rtol=0, atol=BUILD_ROUNDING)
 
 
+@pytest.mark.unsupported_on(
+    "nengo_ocl", reason="reset() keeps the state of processes run on the host"
+)
 def test_delay_state_is_reset(Simulator):
     """The Delay's buffer is simulator state: ``reset`` empties it."""
     with nengo.Network() as model:
@@ -580,6 +600,9 @@ def test_inf_input(Simulator, kind):
         assert not np.any(np.isfinite(memory[bad_step + lag + 1 :]))
 
 
+@pytest.mark.unsupported_on(
+    "nengo_ocl", reason="reset() fails on this model (a strides assertion)"
+)
 def test_nan_memory_recovers_after_reset(Simulator):
     """``sim.reset()`` clears a memory that NaN input has filled."""
     model = non_finite_model(
@@ -596,7 +619,16 @@ def test_nan_memory_recovers_after_reset(Simulator):
 
 @pytest.mark.parametrize(
     "neuron_type, hidden_nan",
-    [(nengo.RectifiedLinear(), True), (nengo.LIF(), False)],
+    [
+        pytest.param(
+            nengo.RectifiedLinear(),
+            True,
+            marks=pytest.mark.unsupported_on(
+                "nengo_ocl", reason="its RectifiedLinear outputs 0 for a NaN current"
+            ),
+        ),
+        (nengo.LIF(), False),
+    ],
 )
 def test_lmu_nan_input(Simulator, neuron_type, hidden_nan):
     """In an LMU, NaN fills the memory; the output depends on the neuron type.
