@@ -196,6 +196,31 @@ def test_lmu_dt_mismatch_refused(Simulator):
             pass
 
 
+def test_memory_kwargs_reach_the_memory():
+    lmu = LMU(
+        1.0,
+        4,
+        10,
+        memory_neurons=20,
+        memory_kwargs=dict(
+            neuron_type=nengo.LIFRate(),
+            synapse=0.05,
+            loop="direct",
+            min_coupling=0.05,
+        ),
+        add_to_container=False,
+    )
+    memory = lmu.memory
+    assert isinstance(memory.neuron_type, nengo.LIFRate)
+    assert memory.loop == "direct"
+    assert len(memory.dropped_couplings) > 0
+    assert all(
+        connection.synapse == nengo.Lowpass(0.05)
+        for connection in memory.all_connections
+        if isinstance(connection.pre_obj, nengo.Ensemble)
+    )
+
+
 def test_error_of_wrong_size_refused():
     with nengo.Network():
         lmu = LMU(0.1, 4, 10, size_out=2, learning_rule_type=nengo.PES())
@@ -218,6 +243,10 @@ def test_error_of_wrong_size_refused():
         (dict(kernels=dict(hidden=np.ones((10, 10)))), "hidden_to_hidden=False"),
         (dict(kernels=dict(weights=1)), "kernels.*unknown"),
         (dict(kernels=dict(memory=np.full((10, 4), np.nan))), "kernels.*NaN"),
+        (dict(memory_kwargs=dict(order=3)), r"memory_kwargs.*\['order'\]"),
+        (dict(memory_kwargs=dict(loops=1)), r"memory_kwargs.*\['loops'\]"),
+        (dict(memory_kwargs=[("loop", "direct")]), "memory_kwargs.*mapping"),
+        (dict(memory_neurons=5, memory_kwargs=dict(loop="all")), "loop"),
     ],
 )
 def test_invalid_arguments(kwargs, match):

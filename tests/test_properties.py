@@ -602,6 +602,14 @@ CASES["LMU"] = (
         ),
         dt=not_positive(),
         seed=bad_seed(),
+        memory_kwargs=st.one_of(
+            st.just(dict(theta=1.0)),
+            st.just(dict(n_neurons=10)),
+            st.just(dict(add_to_container=False)),
+            st.just(dict(loops="direct")),
+            st.just([("loop", "direct")]),
+            st.text(max_size=3),
+        ),
     ),
 )
 

@@ -1,5 +1,6 @@
 """The Legendre Memory Unit cell as a nengo network, learning online."""
 
+import inspect
 from collections.abc import Mapping
 
 import nengo
@@ -29,6 +30,19 @@ HIDDEN_RADIUS = 2.5
 
 # Hidden activities computed at a time by `LMU.predict` and `LMU.fit` (values).
 ACTIVITY_CHUNK_SIZE = 2**23
+
+
+# LegendreMemory arguments that LMU passes from its own (not in memory_kwargs)
+_MEMORY_ARGUMENTS_SET_HERE = (
+    "theta",
+    "order",
+    "size_in",
+    "n_neurons",
+    "dt",
+    "radius",
+    "discretizer",
+    "label",
+)
 
 
 class LMU(nengo.Network):
@@ -123,6 +137,11 @@ class LMU(nengo.Network):
         memory refuses a simulator with another.
     discretizer : {"zoh", "euler", "bilinear"}, optional
         How the memory is discretised (see `LegendreMemory`).
+    memory_kwargs : dict, optional
+        Further arguments of the `LegendreMemory`, such as ``neuron_type``,
+        ``synapse``, ``input_process``, ``solver``, ``loop`` and
+        ``min_coupling`` for a neural memory (the arguments the LMU sets itself
+        are refused here).
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -203,6 +222,7 @@ class LMU(nengo.Network):
         synapse=Default,
         dt=0.001,
         discretizer="zoh",
+        memory_kwargs=None,
         **kwargs,
     ):
         kwargs.setdefault("label", "LMU")
@@ -244,6 +264,24 @@ class LMU(nengo.Network):
                     "None or a mapping of names to arrays",
                     obj=self,
                 )
+        memory_kwargs = {} if memory_kwargs is None else memory_kwargs
+        check_instance(
+            memory_kwargs,
+            "memory_kwargs",
+            Mapping,
+            "None or a mapping of LegendreMemory arguments",
+            obj=self,
+        )
+        accepted = set(inspect.signature(LegendreMemory).parameters) | {"seed"}
+        accepted -= {"kwargs", *_MEMORY_ARGUMENTS_SET_HERE}
+        refused = sorted(set(memory_kwargs) - accepted, key=str)
+        if refused:
+            raise ValidationError(
+                f"has keys {refused} that the LMU sets itself or LegendreMemory "
+                f"does not take (accepted: {sorted(accepted)})",
+                attr="memory_kwargs",
+                obj=self,
+            )
         if learning_rule_type is not None and self.size_out is None:
             raise ValidationError(
                 "needs size_out: the learning rules learn the output weights, and "
@@ -280,6 +318,7 @@ class LMU(nengo.Network):
                 radius=self.radius,
                 discretizer=discretizer,
                 label="memory",
+                **memory_kwargs,
             )
             weights = self._weights(
                 encoders,
