@@ -9,13 +9,14 @@ the output against the delayed input is measured over the rest. The same network
 with the same seed, runs on ``nengo.Simulator`` and on ``nengo_loihi.Simulator``
 (``target="sim"``, the emulator of the Loihi chip).
 
-Loihi needs one change to how the memory is wired (`direct_loop`): nengo_loihi
-replaces the memory's ``state`` passthrough Node by a decoded connection for every
-pair of ensembles, each through its own decode neurons, and cannot discretise the
+Loihi needs the memory wired with ``loop="direct"``: nengo_loihi replaces the
+default loop's ``state`` passthrough Node by a decoded connection for every pair
+of ensembles, each through its own decode neurons, and cannot discretise the
 weights of those whose coupling is small (``BuildError: Could not find appropriate
-weight exponent``). Here the loop goes from ensemble to ensemble directly, and
+weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
-dropped, in both simulators. See ``docs/backends_loihi_notes.rst``.
+dropped (``min_coupling``), in both simulators. See
+``docs/backends_loihi_notes.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
 ``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 6
@@ -45,44 +46,6 @@ HIGH, RMS = 1.0, 0.4
 LEARNING_RATE = 1e-3
 
 
-def direct_loop(memory, min_coupling):
-    """Wire a neural memory's loop from ensemble to ensemble.
-
-    The memory feeds its ensembles through the ``state`` passthrough Node; this
-    replaces each ``state -> ensemble`` connection by the connections that reach
-    it (from the input and from every ensemble), with the same transforms and
-    synapses, so the network computes the same thing. The ``state`` and
-    ``output`` Nodes keep their inputs, for reading the memory. Couplings between
-    ensembles smaller than ``min_coupling`` are dropped.
-
-    Returns the dropped couplings.
-    """
-    index = {ensemble: i for i, ensemble in enumerate(memory.ensembles)}
-    into_state = [c for c in memory.connections if c.post_obj is memory.state]
-    into_ensembles = [
-        c for c in memory.connections if c.pre_obj is memory.state and c.post in index
-    ]
-    dropped = []
-    with memory:
-        for conn in into_ensembles:
-            memory.connections.remove(conn)
-        for conn in into_state:
-            rows = np.arange(memory.state.size_in)[conn.post_slice]
-            transform = conn.transform.init
-            for k, row in enumerate(rows):
-                weight = transform[k : k + 1]
-                if conn.pre_obj in index and np.abs(weight).max() < min_coupling:
-                    dropped.append(float(weight.ravel()[0]))
-                    continue
-                nengo.Connection(
-                    conn.pre,
-                    memory.ensembles[row],
-                    transform=weight,
-                    synapse=conn.synapse,
-                )
-    return dropped
-
-
 def build(seed, duration, learn_until, neuron_type, min_coupling):
     """The network; returns it, its probes and the dropped couplings."""
     with nengo.Network(seed=seed) as model:
@@ -100,8 +63,10 @@ def build(seed, duration, learn_until, neuron_type, min_coupling):
             synapse=TAU,
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
+            loop="direct",
+            min_coupling=min_coupling,
         )
-        dropped = direct_loop(memory, min_coupling)
+        dropped = memory.dropped_couplings[:, 2].tolist()
         nengo.Connection(stim, memory.input, synapse=None)
 
         target = nengo.Node(Delay(THETA / 2))
