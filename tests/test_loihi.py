@@ -166,7 +166,7 @@ def results():
 
 @pytest.mark.parametrize("simulator", ["reference", "emulator"])
 def test_learned_delay(results, simulator):
-    """PES learns the delay from the memory on the chip, within its bound."""
+    """PES learns the delay from the memory's state, within the measured bound."""
     assert results[simulator]["learned"] < BOUNDS[f"{simulator} learned"]
 
 
