@@ -198,11 +198,20 @@ def run(Simulator, args, duration, **sim_kwargs):
     )
 
 
+def describe(result):
+    """What a run's readout is."""
+    if result["learning_rate"] > 0:
+        return "seeded PES" if result["seeded"] else "PES"
+    return "linear readout" if result["seeded"] else "no learning"
+
+
 def plot(results, path):
     fig, (curves, test) = plt.subplots(2, 1, figsize=(8, 6.5))
     for color, (name, result) in zip(["C0", "C1"], results["runs"].items()):
         t = 2.5 + 5.0 * np.arange(len(result["curve"]))
-        curves.plot(t, result["curve"], "o-", color=color, label=f"{name}, PES")
+        curves.plot(
+            t, result["curve"], "o-", color=color, label=f"{name}, {describe(result)}"
+        )
         if "bound" in result:
             curves.plot(
                 t,
@@ -299,7 +308,7 @@ def main(args):
             else:
                 results["runs"][name]["bound"] = result
             print(
-                f"{name:22} {variant:8} NRMSE {result['nrmse']:.4f}  (memory's own "
+                f"{name:22} {describe(result):14} NRMSE {result['nrmse']:.4f}  (memory's own "
                 f"readout {result['memory_delay_nrmse']:.4f})  build "
                 f"{result['build_s']:.1f} s  run {result['run_s']:.1f} s  curve "
                 f"{np.round(result['curve'], 3).tolist()}",
