@@ -30,9 +30,8 @@ dropped (``min_coupling``), in both simulators. See
 ``docs/backends_loihi_notes.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
-``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 14
-minutes on 2 cores, most of it the emulator learning; ``--quick``: 15 s runs,
-about 4 minutes):
+``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10
+minutes on 2 cores, most of it the emulator learning; ``--quick``: 15 s runs):
 
     python benchmarks/loihi_delay.py --out benchmarks/results
 

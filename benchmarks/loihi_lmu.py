@@ -18,7 +18,7 @@ Three memories:
 - ``neural-state``: the same neural memory as `LMU` builds it (``loop="state"``),
   which nengo_loihi refuses (the error is recorded).
 
-Needs nengo_loihi 1.1 and numpy < 2. From the repository root (about 2 minutes on
+Needs nengo_loihi 1.1 and numpy < 2. From the repository root (about a minute on
 2 cores):
 
     python benchmarks/loihi_lmu.py --out benchmarks/results
