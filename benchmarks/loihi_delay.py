@@ -1,27 +1,43 @@
 """A spiking Legendre memory and a PES-learned delay on the nengo_loihi emulator.
 
-A neural `LegendreMemory` (theta = 1 s, order 4, 100 spiking neurons per
+A neural `LegendreMemory` (theta = 1 s, order 4, 100 spiking LIF neurons per
 dimension, ``Lowpass(0.1)``, max rates 100 to 120 Hz) holds 1 Hz white noise
-(rms 0.4). Each of its ensembles has a decoded connection to one output Node,
-learned online with ``nengo.PES`` to give the input delayed by theta / 2; learning
-is on for the first 80% of the run, then the error is gated off and the NRMSE of
-the output against the delayed input is measured over the rest. The same network,
-with the same seed, runs on ``nengo.Simulator`` and on ``nengo_loihi.Simulator``
-(``target="sim"``, the emulator of the Loihi chip).
+(rms 0.4). A readout ensemble (400 neurons) represents the memory's state, and its
+decoded connection to an output Node is learned online with ``nengo.PES`` to give
+the input delayed by theta / 2; learning is on for the first 80% of the run, then
+the error is gated off and the NRMSE of the output against the delayed input is
+measured over the rest. The same network, with the same seed, runs on
+``nengo.Simulator`` and on ``nengo_loihi.Simulator`` (``target="sim"``, the
+emulator of the Loihi chip).
 
-Loihi needs one change to how the memory is wired (`direct_loop`): nengo_loihi
-replaces the memory's ``state`` passthrough Node by a decoded connection for every
-pair of ensembles, each through its own decode neurons, and cannot discretise the
+Two more figures come from the same runs or networks:
+
+- the memory's own readout of the delay (``legendre_readout`` applied to its
+  ``output``), over the same test period;
+- the *bound*: the same network with the learned connection's decoders solved
+  offline for the memory's linear readout of the delay, and no learning. PES
+  learns a linear function of the state through the same neurons and synapse,
+  so this is about what it can reach (it may do a little better: it fits the
+  neurons' actual responses, on the chip too).
+
+Loihi needs the memory wired with ``loop="direct"``: nengo_loihi replaces the
+default loop's ``state`` passthrough Node by a decoded connection for every pair
+of ensembles, each through its own decode neurons, and cannot discretise the
 weights of those whose coupling is small (``BuildError: Could not find appropriate
-weight exponent``). Here the loop goes from ensemble to ensemble directly, and
+weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
-dropped, in both simulators. See ``docs/backends_loihi_notes.rst``.
+dropped (``min_coupling``), in both simulators. See
+``docs/backends_loihi_notes.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
-``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 6
-minutes on 2 cores; ``--quick``: a 15 s run, under a minute):
+``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10
+minutes on 2 cores, most of it the emulator learning; ``--quick``: 15 s runs):
 
     python benchmarks/loihi_delay.py --out benchmarks/results
+
+The options select the variants compared in the notes, for example
+``--readout ensembles --learning-rate 1e-3 --synapse 0.01 --duration 40`` (the
+first version: one learned connection from each memory ensemble).
 """
 
 import argparse
@@ -34,7 +50,7 @@ import matplotlib
 import nengo
 import numpy as np
 
-from nengo_lmu import Delay, LegendreMemory, nrmse
+from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,55 +58,25 @@ import matplotlib.pyplot as plt  # noqa: E402
 DT = 0.001
 THETA, ORDER, N_NEURONS, TAU = 1.0, 4, 100, 0.1
 HIGH, RMS = 1.0, 0.4
-LEARNING_RATE = 1e-3
+DELAY = 0.5  # relative delay r of the target u(t - r theta)
+LEARN_FRACTION = 0.8
 
 
-def direct_loop(memory, min_coupling):
-    """Wire a neural memory's loop from ensemble to ensemble.
-
-    The memory feeds its ensembles through the ``state`` passthrough Node; this
-    replaces each ``state -> ensemble`` connection by the connections that reach
-    it (from the input and from every ensemble), with the same transforms and
-    synapses, so the network computes the same thing. The ``state`` and
-    ``output`` Nodes keep their inputs, for reading the memory. Couplings between
-    ensembles smaller than ``min_coupling`` are dropped.
-
-    Returns the dropped couplings.
-    """
-    index = {ensemble: i for i, ensemble in enumerate(memory.ensembles)}
-    into_state = [c for c in memory.connections if c.post_obj is memory.state]
-    into_ensembles = [
-        c for c in memory.connections if c.pre_obj is memory.state and c.post in index
-    ]
-    dropped = []
-    with memory:
-        for conn in into_ensembles:
-            memory.connections.remove(conn)
-        for conn in into_state:
-            rows = np.arange(memory.state.size_in)[conn.post_slice]
-            transform = conn.transform.init
-            for k, row in enumerate(rows):
-                weight = transform[k : k + 1]
-                if conn.pre_obj in index and np.abs(weight).max() < min_coupling:
-                    dropped.append(float(weight.ravel()[0]))
-                    continue
-                nengo.Connection(
-                    conn.pre,
-                    memory.ensembles[row],
-                    transform=weight,
-                    synapse=conn.synapse,
-                )
-    return dropped
-
-
-def build(seed, duration, learn_until, neuron_type, min_coupling):
-    """The network; returns it, its probes and the dropped couplings."""
-    with nengo.Network(seed=seed) as model:
+def build(args, duration):
+    """The network; returns it, its probes and the memory."""
+    learn_until = LEARN_FRACTION * duration
+    neuron_type = {
+        "lif": nengo.LIF(),
+        "srl": nengo.SpikingRectifiedLinear(
+            initial_state={"voltage": nengo.dists.Choice([0])}
+        ),
+    }[args.neuron_type]
+    with nengo.Network(seed=args.seed) as model:
         # Loihi's discretised neurons are most accurate at low rates (1 spike per
         # step at most); nengo_loihi.set_defaults() uses the same range.
         model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
         stim = nengo.Node(
-            nengo.processes.WhiteSignal(duration, high=HIGH, rms=RMS, seed=seed)
+            nengo.processes.WhiteSignal(duration, high=HIGH, rms=RMS, seed=args.seed)
         )
         memory = LegendreMemory(
             THETA,
@@ -100,46 +86,97 @@ def build(seed, duration, learn_until, neuron_type, min_coupling):
             synapse=TAU,
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
+            loop="direct",
+            min_coupling=args.min_coupling,
         )
-        dropped = direct_loop(memory, min_coupling)
         nengo.Connection(stim, memory.input, synapse=None)
+        # The memory's own linear readout of the delay, in the represented basis
+        delay_of_state = legendre_readout(ORDER, DELAY) @ memory.T
 
-        target = nengo.Node(Delay(THETA / 2))
+        target = nengo.Node(Delay(DELAY * THETA))
         nengo.Connection(stim, target, synapse=None)
         output = nengo.Node(size_in=1)
-        error = nengo.Node(
-            lambda t, e: e if t < learn_until else 0 * e, size_in=1, label="gate"
-        )
-        for ensemble in memory.ensembles:
-            learned = nengo.Connection(
-                ensemble,
-                output,
-                function=lambda z: 0,
-                learning_rule_type=nengo.PES(LEARNING_RATE),
-                synapse=0.01,
+        learning = args.learning_rate > 0
+        rule = nengo.PES(args.learning_rate) if learning else None
+        if args.readout == "ensembles":
+            # one decoded connection from each memory ensemble
+            sources = [
+                (ensemble, lambda z, w=w: w * z)
+                for ensemble, w in zip(memory.ensembles, delay_of_state[0])
+            ]
+            kwargs = {}
+        else:
+            # one ensemble representing the whole state, fed like the memory's
+            states = memory.visited_states() @ memory.T_inv.T
+            readout = nengo.Ensemble(
+                args.readout_neurons,
+                ORDER,
+                neuron_type=neuron_type,
+                radius=args.readout_radius,
+                intercepts=nengo.dists.Uniform(*args.readout_intercepts),
+                eval_points=states / args.readout_radius,
+                label="readout",
             )
-            nengo.Connection(error, learned.learning_rule, synapse=None)
-        nengo.Connection(output, error, synapse=None)
-        nengo.Connection(target, error, transform=-1, synapse=None)
+            nengo.Connection(memory.state, readout, synapse=None)
+            sources = [(readout, lambda z: delay_of_state @ z)]
+            kwargs = dict(eval_points=states, scale_eval_points=False)
+        learned = [
+            nengo.Connection(
+                pre,
+                output,
+                function=function if args.seeded else lambda z: 0,
+                learning_rule_type=rule,
+                synapse=args.synapse,
+                **kwargs,
+            )
+            for pre, function in sources
+        ]
+        if learning:
+            anneal = args.anneal
+
+            def gate(t, e):
+                # learning off after learn_until; its rate decays as 1 / (1 + t /
+                # anneal) before (a Robbins-Monro schedule: the weights settle
+                # instead of following the latest error)
+                if t >= learn_until:
+                    return 0 * e
+                return e / (1 + t / anneal) if anneal > 0 else e
+
+            error = nengo.Node(gate, size_in=1, label="gate")
+            for connection in learned:
+                nengo.Connection(error, connection.learning_rule, synapse=None)
+            nengo.Connection(output, error, synapse=None)
+            nengo.Connection(target, error, transform=-1, synapse=None)
         # nengo_loihi reads Nodes fed from the chip through a non-passthrough Node
         # (a probe on the passthrough Node itself read zeros)
         readout = nengo.Node(lambda t, x: x, size_in=1, label="readout")
         nengo.Connection(output, readout, synapse=None)
-        probes = dict(output=nengo.Probe(readout), target=nengo.Probe(target))
-    return model, probes, dropped
+        memory_delay = nengo.Node(lambda t, x: x, size_in=1, label="memory delay")
+        nengo.Connection(
+            memory.output,
+            memory_delay,
+            transform=legendre_readout(ORDER, DELAY),
+            synapse=None,
+        )
+        probes = dict(
+            output=nengo.Probe(readout),
+            target=nengo.Probe(target),
+            memory_delay=nengo.Probe(memory_delay),
+        )
+    return model, probes, memory
 
 
-def run(Simulator, seed, duration, neuron_type, min_coupling, **sim_kwargs):
-    learn_until = 0.8 * duration
+def run(Simulator, args, duration, **sim_kwargs):
+    learn_until = LEARN_FRACTION * duration
     start = time.perf_counter()
-    model, probes, dropped = build(
-        seed, duration, learn_until, neuron_type, min_coupling
-    )
+    model, probes, memory = build(args, duration)
     with Simulator(model, dt=DT, progress_bar=False, **sim_kwargs) as sim:
         built = time.perf_counter()
         sim.run(duration)
         ran = time.perf_counter()
-    output, target = (sim.data[probes[name]][:, 0] for name in ("output", "target"))
+    output, target, memory_delay = (
+        sim.data[probes[name]][:, 0] for name in ("output", "target", "memory_delay")
+    )
     tested = slice(int(round(learn_until / DT)), None)
     steps = int(round(5.0 / DT))
     curve = [
@@ -148,8 +185,11 @@ def run(Simulator, seed, duration, neuron_type, min_coupling, **sim_kwargs):
     ]
     return dict(
         nrmse=nrmse(output[tested], target[tested]).item(),
+        learning_rate=args.learning_rate,
+        seeded=args.seeded,
+        memory_delay_nrmse=nrmse(memory_delay[tested], target[tested]).item(),
         curve=curve,
-        dropped_couplings=dropped,
+        dropped_couplings=memory.dropped_couplings[:, 2].tolist(),
         build_s=built - start,
         run_s=ran - built,
         test_output=output[tested][::10].tolist(),
@@ -157,19 +197,37 @@ def run(Simulator, seed, duration, neuron_type, min_coupling, **sim_kwargs):
     )
 
 
+def describe(result):
+    """What a run's readout is."""
+    if result["learning_rate"] > 0:
+        return "seeded PES" if result["seeded"] else "PES"
+    return "linear readout" if result["seeded"] else "no learning"
+
+
 def plot(results, path):
     fig, (curves, test) = plt.subplots(2, 1, figsize=(8, 6.5))
-    for name, result in results["runs"].items():
+    for color, (name, result) in zip(["C0", "C1"], results["runs"].items()):
         t = 2.5 + 5.0 * np.arange(len(result["curve"]))
-        curves.plot(t, result["curve"], "o-", label=name)
+        curves.plot(
+            t, result["curve"], "o-", color=color, label=f"{name}, {describe(result)}"
+        )
+        if "bound" in result:
+            curves.plot(
+                t,
+                result["bound"]["curve"],
+                "--",
+                color=color,
+                label=f"{name}, linear readout (no learning)",
+            )
     curves.axvline(results["learn_until"], color="0.6", linestyle=":")
     curves.set_xlabel("time (s)")
     curves.set_ylabel("NRMSE over 5 s")
     curves.set_title(
         "PES learning u(t - theta/2) from a spiking Legendre memory "
-        f"(learning off after {results['learn_until']:g} s)"
+        f"(learning off after {results['learn_until']:g} s)",
+        fontsize="medium",
     )
-    curves.legend()
+    curves.legend(fontsize="small")
     first = next(iter(results["runs"].values()))
     t = results["learn_until"] + 0.01 * np.arange(len(first["test_target"]))
     test.plot(t, first["test_target"], "k", label="target u(t - theta/2)")
@@ -178,29 +236,35 @@ def plot(results, path):
             t, result["test_output"], label=f"{name} (NRMSE {result['nrmse']:.3f})"
         )
     test.set_xlabel("time (s)")
-    test.set_title("test period, learning off")
+    test.set_title("test period, learning off", fontsize="medium")
     test.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
+SIMULATORS = {"reference": "nengo.Simulator", "emulator": "nengo_loihi emulator"}
+
+
 def main(args):
     import nengo_loihi
 
-    neuron_type = {
-        "lif": nengo.LIF(),
-        "srl": nengo.SpikingRectifiedLinear(
-            initial_state={"voltage": nengo.dists.Choice([0])}
-        ),
-    }[args.neuron_type]
     duration = 15.0 if args.quick else args.duration
     results = dict(
         seed=args.seed,
         duration=duration,
-        learn_until=0.8 * duration,
+        learn_until=LEARN_FRACTION * duration,
         neuron_type=args.neuron_type,
         min_coupling=args.min_coupling,
+        readout=args.readout,
+        readout_neurons=args.readout_neurons if args.readout == "ensemble" else None,
+        seeded=args.seeded,
+        learning_rate=args.learning_rate,
+        readout_radius=args.readout_radius,
+        readout_intercepts=args.readout_intercepts,
+        anneal=args.anneal,
+        synapse=args.synapse,
+        pes_error_scale=args.pes_error_scale,
         network=dict(
             theta=THETA,
             order=ORDER,
@@ -208,7 +272,7 @@ def main(args):
             synapse=TAU,
             input_high=HIGH,
             input_rms=RMS,
-            learning_rate=LEARNING_RATE,
+            delay=DELAY,
             max_rates=[100, 120],
         ),
         versions=dict(
@@ -218,37 +282,112 @@ def main(args):
         ),
         runs={},
     )
-    simulators = {
-        "nengo.Simulator": (nengo.Simulator, {}),
-        "nengo_loihi emulator": (nengo_loihi.Simulator, dict(target="sim")),
-    }
-    for name, (Simulator, kwargs) in simulators.items():
-        result = run(
-            Simulator, args.seed, duration, neuron_type, args.min_coupling, **kwargs
+    variants = [("learned", args)]
+    if args.bound:
+        variants.append(
+            (
+                "bound",
+                argparse.Namespace(**dict(vars(args), seeded=True, learning_rate=0.0)),
+            )
         )
-        results["runs"][name] = result
-        print(
-            f"{name:22} NRMSE {result['nrmse']:.4f}  build {result['build_s']:.1f} s  "
-            f"run {result['run_s']:.1f} s  (dropped couplings: "
-            f"{np.round(result['dropped_couplings'], 4).tolist()})",
-            flush=True,
-        )
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = "loihi_delay_quick" if args.quick else "loihi_delay"
-    (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1))
-    plot(results, args.out / f"{stem}.png")
-    print(f"Wrote {args.out / stem}.json and .png")
+    for simulator in args.simulators:
+        name = SIMULATORS[simulator]
+        for variant, variant_args in variants:
+            if simulator == "reference":
+                Simulator, kwargs = nengo.Simulator, {}
+            else:
+                model = nengo_loihi.builder.Model(dt=DT)
+                model.pes_error_scale = args.pes_error_scale
+                Simulator, kwargs = nengo_loihi.Simulator, dict(
+                    target="sim", model=model
+                )
+            result = run(Simulator, variant_args, duration, **kwargs)
+            if variant == "learned":
+                results["runs"][name] = result
+            else:
+                results["runs"][name]["bound"] = result
+            print(
+                f"{name:22} {describe(result):14} NRMSE {result['nrmse']:.4f}  (memory's own "
+                f"readout {result['memory_delay_nrmse']:.4f})  build "
+                f"{result['build_s']:.1f} s  run {result['run_s']:.1f} s  curve "
+                f"{np.round(result['curve'], 3).tolist()}",
+                flush=True,
+            )
+    print(f"dropped couplings: {np.round(result['dropped_couplings'], 4).tolist()}")
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        stem = args.stem or ("loihi_delay_quick" if args.quick else "loihi_delay")
+        (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1))
+        plot(results, args.out / f"{stem}.png")
+        print(f"Wrote {args.out / stem}.json and .png")
     return results
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument(
+        "--out", type=Path, help="folder for the JSON and PNG (none: print only)"
+    )
+    parser.add_argument("--stem", help="file name of the results, less suffix")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--duration", type=float, default=40.0)
+    parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--neuron-type", choices=["lif", "srl"], default="lif")
     parser.add_argument("--min-coupling", type=float, default=0.05)
-    parser.add_argument("--quick", action="store_true", help="one 15 s run")
+    parser.add_argument(
+        "--readout",
+        choices=["ensembles", "ensemble"],
+        default="ensemble",
+        help="learn on a connection from each memory ensemble, or from one "
+        "ensemble representing the memory's state",
+    )
+    parser.add_argument("--readout-neurons", type=int, default=400)
+    parser.add_argument(
+        "--readout-radius",
+        type=float,
+        default=2.5,
+        help="of the readout ensemble (the state has unit rms per dimension)",
+    )
+    parser.add_argument(
+        "--readout-intercepts", type=float, nargs=2, default=[-0.5, 0.5]
+    )
+    parser.add_argument(
+        "--learning-rate", type=float, default=1e-3, help="PES; 0: no learning"
+    )
+    parser.add_argument(
+        "--anneal",
+        type=float,
+        default=0.0,
+        help="time constant (s) of the learning rate's decay as 1 / (1 + t / T), "
+        "applied to the error; 0: constant",
+    )
+    parser.add_argument(
+        "--seeded",
+        action="store_true",
+        help="start from the memory's linear readout of the delay (with "
+        "--learning-rate 0: the bound of a linear readout)",
+    )
+    parser.add_argument(
+        "--synapse", type=float, default=0.03, help="of the learned connections"
+    )
+    parser.add_argument(
+        "--pes-error-scale",
+        type=float,
+        default=100.0,
+        help="nengo_loihi's Model.pes_error_scale (its default: 100)",
+    )
+    parser.add_argument(
+        "--simulators",
+        nargs="+",
+        choices=list(SIMULATORS),
+        default=list(SIMULATORS),
+    )
+    parser.add_argument(
+        "--no-bound",
+        dest="bound",
+        action="store_false",
+        help="skip the bound (the linear readout, no learning)",
+    )
+    parser.add_argument("--quick", action="store_true", help="15 s runs")
     args = parser.parse_args()
     # The shared decoder cache may hold files written under numpy 2, which numpy 1
     # (that nengo_loihi's emulator needs) cannot read.
