@@ -27,7 +27,7 @@ weights of those whose coupling is small (``BuildError: Could not find appropria
 weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
 dropped (``min_coupling``), in both simulators. See
-``docs/backends_loihi_notes.rst``.
+``docs/backend_loihi.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
 ``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10

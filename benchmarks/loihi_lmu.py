@@ -12,9 +12,7 @@ Three memories:
   hidden neurons run on the chip.
 - ``neural-direct``: a neural memory (100 LIF neurons per dimension, max rates
   100 to 120 Hz) with the direct loop of `LegendreMemory` (``loop="direct"``,
-  ``min_coupling=0.05``). `LMU` does not pass these options to its memory, so
-  this script patches the memory class that `LMU` creates for the time it builds
-  the network (`direct_loop_memory`).
+  ``min_coupling=0.05``), given to `LMU` as ``memory_kwargs``.
 - ``neural-state``: the same neural memory as `LMU` builds it (``loop="state"``),
   which nengo_loihi refuses (the error is recorded).
 
@@ -25,8 +23,6 @@ Needs nengo_loihi 1.1 and numpy < 2. From the repository root (about a minute on
 """
 
 import argparse
-import contextlib
-import functools
 import json
 import time
 import warnings
@@ -35,8 +31,7 @@ from pathlib import Path
 import nengo
 import numpy as np
 
-import nengo_lmu.networks.lmu
-from nengo_lmu import LMU, Delay, LegendreMemory, nrmse
+from nengo_lmu import LMU, Delay, nrmse
 
 DT = 0.001
 THETA, ORDER, N_HIDDEN, MEMORY_NEURONS = 1.0, 4, 400, 100
@@ -44,19 +39,6 @@ HIGH, RMS = 1.0, 0.4
 DELAY = 0.5
 FIT_DURATION = 30.0
 MEMORIES = ("exact", "neural-direct", "neural-state")
-
-
-@contextlib.contextmanager
-def direct_loop_memory(min_coupling):
-    """Make `LMU` build its neural memory with the direct loop, for a while."""
-    original = nengo_lmu.networks.lmu.LegendreMemory
-    nengo_lmu.networks.lmu.LegendreMemory = functools.partial(
-        LegendreMemory, loop="direct", min_coupling=min_coupling
-    )
-    try:
-        yield
-    finally:
-        nengo_lmu.networks.lmu.LegendreMemory = original
 
 
 def build(memory, duration, seed):
@@ -68,21 +50,17 @@ def build(memory, duration, seed):
             nengo.processes.WhiteSignal(duration, high=HIGH, rms=RMS, seed=seed)
         )
         options = {} if memory == "exact" else dict(memory_neurons=MEMORY_NEURONS)
-        patch = (
-            direct_loop_memory(0.05)
-            if memory == "neural-direct"
-            else contextlib.nullcontext()
+        if memory == "neural-direct":
+            options["memory_kwargs"] = dict(loop="direct", min_coupling=0.05)
+        lmu = LMU(
+            THETA,
+            ORDER,
+            N_HIDDEN,
+            size_out=1,
+            neuron_type=nengo.LIF(),
+            seed=seed,
+            **options,
         )
-        with patch:
-            lmu = LMU(
-                THETA,
-                ORDER,
-                N_HIDDEN,
-                size_out=1,
-                neuron_type=nengo.LIF(),
-                seed=seed,
-                **options,
-            )
         nengo.Connection(stim, lmu.input, synapse=None)
         target = nengo.Node(Delay(DELAY * THETA))
         nengo.Connection(stim, target, synapse=None)
