@@ -18,6 +18,8 @@ BENCHMARKS = {
     "online_learning": "python benchmarks/online_learning.py --tasks recipe pes "
     "product cost",
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
+    "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
+    "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
 }
 
 
@@ -232,11 +234,52 @@ def sequence_digits(results, has_figure):
     return "\n".join(out)
 
 
+def loihi_delay(results, has_figure):
+    """The learned delay's NRMSE, and its linear-readout bound, per simulator."""
+    rows = []
+    for name, run in results["runs"].items():
+        bound = run.get("bound", {}).get("nrmse")
+        rows.append(
+            [
+                f"``{name}``",
+                f"{run['nrmse']:.3f}",
+                "not run" if bound is None else f"{bound:.3f}",
+                f"{run['memory_delay_nrmse']:.3f}",
+            ]
+        )
+    text = table(
+        [
+            "Simulator",
+            "PES, learning off",
+            "Linear readout (bound)",
+            "Memory's own readout",
+        ],
+        rows,
+    )
+    if has_figure:
+        text += "\n" + figure("loihi_delay", "Learning curves on both simulators")
+    return text
+
+
+def loihi_lmu(results, has_figure):
+    """The fitted LMU's NRMSE per memory and simulator (or its build error)."""
+    rows = [
+        [
+            f"``{name}``",
+            f"``{run['error']}``" if "error" in run else f"{run['nrmse']:.3f}",
+        ]
+        for name, run in results["runs"].items()
+    ]
+    return table(["Memory, simulator", "NRMSE (or build error)"], rows, widths=[40, 60])
+
+
 RENDERERS = {
     "delay_accuracy": delay_accuracy,
     "memory_fft": memory_fft,
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,
+    "loihi_delay": loihi_delay,
+    "loihi_lmu": loihi_lmu,
 }
 
 
