@@ -32,19 +32,6 @@ HIDDEN_RADIUS = 2.5
 ACTIVITY_CHUNK_SIZE = 2**23
 
 
-# LegendreMemory arguments that LMU passes from its own (not in memory_kwargs)
-_MEMORY_ARGUMENTS_SET_HERE = (
-    "theta",
-    "order",
-    "size_in",
-    "n_neurons",
-    "dt",
-    "radius",
-    "discretizer",
-    "label",
-)
-
-
 class LMU(nengo.Network):
     r"""A Legendre Memory Unit: a Legendre memory coupled to a hidden layer.
 
@@ -272,8 +259,18 @@ class LMU(nengo.Network):
             "None or a mapping of LegendreMemory arguments",
             obj=self,
         )
+        memory_args = dict(
+            theta=self.theta,
+            order=self.order,
+            size_in=self.memory_d,
+            n_neurons=memory_neurons,
+            dt=self.dt,
+            radius=self.radius,
+            discretizer=discretizer,
+            label="memory",
+        )
         accepted = set(inspect.signature(LegendreMemory).parameters) | {"seed"}
-        accepted -= {"kwargs", *_MEMORY_ARGUMENTS_SET_HERE}
+        accepted -= {"kwargs", *memory_args}
         refused = sorted(set(memory_kwargs) - accepted, key=str)
         if refused:
             raise ValidationError(
@@ -309,17 +306,7 @@ class LMU(nengo.Network):
 
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
-            self.memory = LegendreMemory(
-                self.theta,
-                self.order,
-                size_in=self.memory_d,
-                n_neurons=memory_neurons,
-                dt=self.dt,
-                radius=self.radius,
-                discretizer=discretizer,
-                label="memory",
-                **memory_kwargs,
-            )
+            self.memory = LegendreMemory(**memory_args, **memory_kwargs)
             weights = self._weights(
                 encoders,
                 kernels,
