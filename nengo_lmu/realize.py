@@ -45,6 +45,8 @@ UNREACHED_RMS_RATIO = 1e-12
 # The simulated estimate skips the time the slowest mode takes to decay by e^-14
 # (about 1e-6), so that the zero initial state does not bias it.
 TRANSIENT_DECAYS = 14.0
+# Input rms values whose square, the input's variance, is a normal float64.
+RMS_RANGE = (np.sqrt(np.finfo(float).tiny), np.sqrt(np.finfo(float).max))
 
 # Default simulated estimate: 1000 slowest time constants, within these bounds.
 MIN_DEFAULT_STEPS = 100_000
@@ -258,6 +260,12 @@ def state_scaling(
     _check_stable(A)
     dt = check_positive(dt, "dt")
     rms = check_positive(rms, "rms")
+    if not RMS_RANGE[0] <= rms <= RMS_RANGE[1]:
+        raise ValidationError(
+            f"must be from {RMS_RANGE[0]:.3g} to {RMS_RANGE[1]:.3g}, so that its "
+            f"square, the input's variance, is a float64 (got {rms:g})",
+            attr="rms",
+        )
     if n_steps is not None:
         n_steps = check_integer(n_steps, "n_steps", low=1)
     if rng is not None:

@@ -425,8 +425,10 @@ def test_add_output_neural(Simulator, seed, plt):
             ("product", [0.0, 0.5], lambda w: w[0] * w[1]),
             ("maximum", None, np.max),
         ]:
+            # a linear readout (no function) has no neurons to size
+            size = {} if function is None else dict(n_neurons=600)
             outputs = [
-                memory.add_output(r=r, function=function, n_neurons=600)
+                memory.add_output(r=r, function=function, **size)
                 for memory in (exact, neural)
             ]
             pairs[name] = [nengo.Probe(output) for output in outputs]
@@ -470,3 +472,113 @@ def test_spiking_lead_is_measured():
         1.0, 4, n_neurons=100, neuron_type=nengo.LIFRate(), add_to_container=False
     )
     assert np.all(rate.lead == 0)
+
+
+def test_add_output_names_and_connection_arguments():
+    """Like EnsembleArray.add_output: a name, the Node returned, solver passed on."""
+    solver = nengo.solvers.LstsqL2(reg=0.05)
+    with nengo.Network():
+        memory = LegendreMemory(0.1, 4, n_neurons=20, neuron_type=nengo.LIFRate())
+        delays = memory.add_output("delays", r=[0.5, 1.0], synapse=0.01)
+        peak = memory.add_output("peak", function=np.max, solver=solver)
+        unnamed = memory.add_output(r=[1.0])
+    assert memory.delays is delays and memory.peak is peak
+    assert (delays.label, peak.label, unnamed.label) == ("delays", "peak", "window")
+    decoded = [c for c in memory.connections if c.post_obj is peak]
+    assert decoded and all(c.solver is solver for c in decoded)
+    into_delays = [c for c in memory.connections if c.post_obj is delays]
+    assert [c.synapse for c in into_delays] == [nengo.Lowpass(0.01)]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(name="output", r=[1.0]), "name.*identifier"),
+        (dict(name="two words", r=[1.0]), "name.*identifier"),
+        (dict(r=[1.0], n_neurons=50), "n_neurons.*linear readout"),
+        (dict(r=[1.0], synapse=0.01, solver=nengo.solvers.Lstsq()), "solver.*linear"),
+        (dict(function=np.max, eval_points=np.ones((5, 4))), "eval_points.*set by"),
+        (dict(function=np.log), "function.*finite.*of 2000"),
+        (dict(function=lambda w: []), "function.*at least one number"),
+        (dict(function=lambda w: w[: int(w[0] > 0) + 1]), "function.*one size"),
+    ],
+)
+@pytest.mark.parametrize("n_neurons", [None, 20])
+def test_failing_add_output_leaves_nothing(kwargs, match, n_neurons):
+    """Bad outputs are refused when added, and leave the memory as it was."""
+    with nengo.Network():
+        memory = LegendreMemory(0.1, 4, n_neurons=n_neurons)
+    before = list(memory.all_objects)
+    with pytest.raises(ValidationError, match=match):
+        memory.add_output(**kwargs)
+    assert memory.all_objects == before
+
+
+def test_add_output_direct_ensembles(Simulator, seed):
+    """Direct ensembles, set through a config, compute window functions exactly."""
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].neuron_type = nengo.Direct()
+        stim = nengo.Node(nengo.processes.WhiteSignal(1.0, high=5, rms=0.3))
+        outputs = {}
+        for kind, n_neurons in [("exact", None), ("direct", 20)]:
+            memory = LegendreMemory(0.1, 4, n_neurons=n_neurons)
+            nengo.Connection(stim, memory.input, synapse=None)
+            for name, r, function in [
+                ("peak", None, np.max),
+                ("pair", [0.5, 1.0], lambda w: w[0] * w[1]),
+            ]:
+                output = memory.add_output(name, r=r, function=function)
+                outputs[kind, name] = nengo.Probe(output)
+    with Simulator(model) as sim:
+        sim.run(0.5)
+    for name in ("peak", "pair"):
+        exact, direct = (
+            sim.data[outputs["exact", name]],
+            sim.data[outputs["direct", name]],
+        )
+        assert np.ptp(exact) > 0.05
+        # the neural memory's output is one step late (LegendreMemory.lag)
+        assert np.allclose(direct[1:], exact[:-1], atol=0.01 * np.ptp(exact))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(theta=0.001), "theta.*longer than one time step"),
+        (dict(theta=0.01, dt=0.01), "theta.*longer than one time step"),
+        (dict(radius=1e160), "radius.*float64"),
+        (dict(radius=1e-160), "radius.*float64"),
+        (dict(n_neurons=10, synapse=0), "synapse.*time constant for spiking"),
+        (
+            dict(n_neurons=10, synapse=nengo.LinearFilter([1], [1]), loop="direct"),
+            "synapse.*time constant for spiking",
+        ),
+    ],
+)
+def test_memory_refused_before_building(kwargs, match, monkeypatch):
+    """Refused at construction, before any calibration or realisation."""
+    monkeypatch.setattr(
+        LegendreMemory, "_build_neural", lambda *args: pytest.fail("was built")
+    )
+    kwargs = dict(dict(theta=0.1, order=4, neuron_type=nengo.LIF()), **kwargs)
+    with pytest.raises(ValidationError, match=match):
+        LegendreMemory(add_to_container=False, **kwargs)
+
+
+def test_non_spiking_memory_with_one_step_synapse(Simulator, seed):
+    """synapse=0 needs no time constant without spikes: the mapping is exact."""
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.WhiteSignal(1.0, high=2, rms=0.3))
+        exact = LegendreMemory(0.5, 4)
+        direct = LegendreMemory(
+            0.5, 4, n_neurons=1, neuron_type=nengo.Direct(), synapse=0
+        )
+        probes = []
+        for memory in (exact, direct):
+            nengo.Connection(stim, memory.input, synapse=None)
+            probes.append(nengo.Probe(memory.output))
+    with Simulator(model) as sim:
+        sim.run(1.0)
+    exact, direct = (sim.data[p] for p in probes)
+    assert np.ptp(exact) > 0.1
+    assert np.allclose(direct[1:], exact[:-1], atol=1e-5)

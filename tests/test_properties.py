@@ -740,6 +740,10 @@ def test_legendre_readout_is_finite(r, order):
     dt=st.floats(1e-4, 1e-2),
 )
 def test_exact_memory_is_what_was_asked(theta, order, size_in, dt):
+    if theta <= dt:  # no window: refused
+        with pytest.raises(ValidationError, match="theta.*longer than one time"):
+            LegendreMemory(theta, order, dt=dt, add_to_container=False)
+        return
     memory = LegendreMemory(
         theta, order, size_in=size_in, dt=dt, add_to_container=False
     )

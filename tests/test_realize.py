@@ -7,6 +7,7 @@ from scipy.linalg import block_diag, logm, solve_continuous_lyapunov
 from nengo_lmu.discretize import discretize
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.realize import (
+    RMS_RANGE,
     _gramian_factor,
     balanced_realization,
     realize,
@@ -338,3 +339,15 @@ def test_state_scaling_invalid(kwargs, match):
 def test_state_scaling_refuses_unstable():
     with pytest.raises(ValidationError, match="^A: must be stable"):
         state_scaling(np.diag([-1.0, 1e-9]), np.ones((2, 1)), band_limit=1.0)
+
+
+@pytest.mark.parametrize("rms", [1e160, 1e-160])
+def test_state_scaling_rms_out_of_float_range(rms):
+    A, B = legendre_delay(1.0, 4)
+    with pytest.raises(ValidationError, match="rms.*float64"):
+        state_scaling(A, B, band_limit=1.0, rms=rms)
+    # the ends of the range still give a finite scaling, proportional to rms
+    for edge in RMS_RANGE:
+        T, T_inv = state_scaling(A, B, band_limit=1.0, rms=edge)
+        unit, _ = state_scaling(A, B, band_limit=1.0, rms=1.0)
+        assert np.allclose(np.diag(T) / edge, np.diag(unit), rtol=1e-6)

@@ -1,5 +1,7 @@
 """The Legendre memory as a nengo network."""
 
+import contextlib
+
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
@@ -13,7 +15,7 @@ from nengo_lmu.discretize import (
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
-from nengo_lmu.realize import check_input_process, realize
+from nengo_lmu.realize import RMS_RANGE, check_input_process, realize
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     IntegerParam,
@@ -242,6 +244,21 @@ class LegendreMemory(nengo.Network):
         self.n_neurons = n_neurons
         self.dt = dt
         self.radius = radius
+        if self.theta <= self.dt:
+            raise ValidationError(
+                f"must be longer than one time step, dt={self.dt:g}: a window of "
+                f"theta={self.theta:g} s holds no past input",
+                attr="theta",
+                obj=self,
+            )
+        if not RMS_RANGE[0] <= self.radius / 2 <= RMS_RANGE[1]:
+            raise ValidationError(
+                f"must be from {2 * RMS_RANGE[0]:.3g} to {2 * RMS_RANGE[1]:.3g}, so "
+                "that the expected input's variance is a float64 "
+                f"(got {self.radius:g})",
+                attr="radius",
+                obj=self,
+            )
         # The neural options are checked for the exact memory too, which ignores
         # them, so that a mistake in them is not silently accepted.
         if neuron_type is not Default:
@@ -253,6 +270,8 @@ class LegendreMemory(nengo.Network):
                 obj=self,
             )
         synapse = as_loop_synapse(synapse)
+        if n_neurons is not None:
+            self._check_spiking_synapse(neuron_type, synapse)
         if input_process is not None:
             check_input_process(input_process, 1)
         if solver is not Default:
@@ -289,6 +308,18 @@ class LegendreMemory(nengo.Network):
             # An input makes the check part of the simulation on every backend
             # (NengoDL precomputes the Nodes without one, per minibatch item).
             nengo.Connection(self.input[0], self.dt_check, synapse=None)
+
+    def _check_spiking_synapse(self, neuron_type, synapse):
+        if neuron_type is Default:
+            neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
+        if neuron_type.spiking and len(np.trim_zeros(synapse.den, "f")) == 1:
+            raise ValidationError(
+                f"must have a time constant for spiking neurons (got {synapse}): "
+                "the recurrence would carry raw spikes; use a Lowpass time "
+                "constant such as 0.1 (the default), or rate neurons",
+                attr="synapse",
+                obj=self,
+            )
 
     def _channel(self, channel):
         return slice(channel * self.order, (channel + 1) * self.order)
@@ -434,7 +465,7 @@ class LegendreMemory(nengo.Network):
         return lead
 
     def add_output(
-        self, r=None, function=None, n_neurons=None, synapse=None, label="window"
+        self, name=None, r=None, function=None, n_neurons=None, synapse=None, **kwargs
     ):
         r"""Add a Node that outputs points of the window, or a function of them.
 
@@ -451,10 +482,20 @@ class LegendreMemory(nengo.Network):
         (``input_process``, or the band-limited input assumed by the realisation),
         and decodes ``function`` of the window reconstructed from each of them:
         nonlinear functions such as the window's maximum, or the product of two
-        delays, come out of the neurons.
+        delays, come out of the neurons. ``nengo.Direct()`` ensembles compute it
+        exactly instead.
+
+        The function is evaluated on those states (on the exact memory too) when
+        the output is added, and must be finite on all of them. An output that
+        cannot be added raises a `~nengo.exceptions.ValidationError` and leaves
+        the network as it was.
 
         Parameters
         ----------
+        name : str, optional
+            Name of the output: the new Node's label, and an attribute of the memory
+            that holds it (a Python identifier that is not already an attribute).
+            Without a name the Node is labelled ``"window"``.
         r : array_like, optional
             Relative delays in [0, 1]; default 32 points evenly spread over the
             window when ``function`` is given. Required without ``function``.
@@ -462,13 +503,18 @@ class LegendreMemory(nengo.Network):
             Maps the window samples, a 1-D array of ``len(r)``, to a scalar or
             1-D array; applied to each channel.
         n_neurons : int, optional
-            Neurons per channel in the function's ensemble (neural memory only;
-            default ``n_neurons * order`` of the memory).
-        synapse : nengo.synapses.Synapse, optional
-            Synapse of the decoded function output (neural memory only); None
-            leaves it unfiltered, which for spiking neurons is a spike train.
-        label : str, optional
-            Label of the new Node.
+            Neurons per channel in the function's ensemble (default ``n_neurons *
+            order`` of the memory). Only with ``function``; the exact memory, which
+            computes the function in a Node, ignores it, so that the same script
+            runs with either memory.
+        synapse : nengo.synapses.Synapse or float, optional
+            Synapse of the connection into the new Node, for every kind of output.
+            None (the default) leaves it unfiltered, which for a spiking memory's
+            function output is a spike train.
+        **kwargs
+            Further arguments of the connection that decodes ``function`` from
+            neurons (for example ``solver``). Only with ``function``; ignored,
+            like ``n_neurons``, by the exact memory.
 
         Returns
         -------
@@ -481,11 +527,20 @@ class LegendreMemory(nengo.Network):
         >>> import nengo
         >>> with nengo.Network() as model:
         ...     memory = LegendreMemory(theta=0.5, order=8)
-        ...     delays = memory.add_output(r=[0.25, 0.5, 1.0])
-        ...     peak = memory.add_output(function=np.max)
-        >>> delays.size_out, peak.size_out
-        (3, 1)
+        ...     delays = memory.add_output("delays", r=[0.25, 0.5, 1.0])
+        ...     peak = memory.add_output("peak", function=np.max)
+        >>> memory.delays is delays, delays.label, delays.size_out, peak.size_out
+        (True, 'delays', 3, 1)
         """
+        if name is not None:
+            check_instance(name, "name", str, "a string or None", obj=self)
+            if not name.isidentifier() or hasattr(self, name):
+                raise ValidationError(
+                    f"must be a Python identifier that is not already an attribute "
+                    f"of the memory (got {name!r})",
+                    attr="name",
+                    obj=self,
+                )
         if function is None and r is None:
             raise ValidationError(
                 "is needed when there is no function: which points of the window "
@@ -505,30 +560,85 @@ class LegendreMemory(nengo.Network):
             check_integer(n_neurons, "n_neurons", low=1, obj=self)
         if synapse is not None and not isinstance(synapse, nengo.synapses.Synapse):
             check_nonnegative(synapse, "synapse", obj=self)
-        if label is not None:
-            check_instance(label, "label", str, "a string or None", obj=self)
-        with self:
+        reserved = {"function", "transform", "eval_points", "scale_eval_points"}
+        for attr, given in [("n_neurons", n_neurons), *kwargs.items()]:
+            if attr in reserved:
+                raise ValidationError(
+                    "is set by add_output itself", attr=attr, obj=self
+                )
+            if function is None and given is not None:
+                raise ValidationError(
+                    f"applies to neurons that decode a function, and an output "
+                    f"without function is a linear readout of the state (got "
+                    f"{attr}={describe(given)})",
+                    attr=attr,
+                    obj=self,
+                )
+
+        label = "window" if name is None else name
+        with self, _removed_on_error(self):
             if function is None:
                 node = nengo.Node(size_in=self.size_in * len(readout), label=label)
                 nengo.Connection(
                     self.output,
                     node,
                     transform=np.kron(np.eye(self.size_in), readout),
-                    synapse=None,
+                    synapse=synapse,
                 )
-                return node
-
-            size_out = np.size(function(np.zeros(len(readout))))
-            node = nengo.Node(size_in=self.size_in * size_out, label=label)
-            if self.n_neurons is None:
-                self._add_exact_function(node, readout, function, size_out)
             else:
-                self._add_neural_function(
-                    node, readout, function, size_out, n_neurons, synapse
+                states = self.visited_states() @ self.T_inv.T
+                targets = self._function_targets(
+                    function, states @ (readout @ self.T).T
                 )
+                node = nengo.Node(size_in=self.size_in * targets.shape[1], label=label)
+                if self.n_neurons is None:
+                    self._add_exact_function(node, readout, function, synapse)
+                else:
+                    self._add_neural_function(
+                        node,
+                        readout,
+                        function,
+                        states,
+                        targets,
+                        n_neurons,
+                        synapse,
+                        kwargs,
+                    )
+        if name is not None:
+            setattr(self, name, node)
         return node
 
-    def _add_exact_function(self, node, readout, function, size_out):
+    def _function_targets(self, function, windows):
+        """``function`` of each window, checked to be finite and of one size."""
+        try:
+            with np.errstate(all="ignore"):  # non-finite values are refused below
+                targets = np.array(
+                    [np.ravel(np.asarray(function(w), dtype=float)) for w in windows]
+                )
+        except (TypeError, ValueError) as error:
+            raise ValidationError(
+                "must map a window (a 1-D array) to a number or a 1-D array of "
+                f"numbers, of one size for every window ({error})",
+                attr="function",
+                obj=self,
+            ) from error
+        if targets.shape[1] == 0:
+            raise ValidationError(
+                "must return at least one number (got an empty result)",
+                attr="function",
+                obj=self,
+            )
+        n_bad = np.count_nonzero(~np.all(np.isfinite(targets), axis=1))
+        if n_bad:
+            raise ValidationError(
+                f"must be finite on the windows the memory visits for its expected "
+                f"input, but is not on {n_bad} of {len(windows)} sampled windows",
+                attr="function",
+                obj=self,
+            )
+        return targets
+
+    def _add_exact_function(self, node, readout, function, synapse):
         def window_function(t, state):
             windows = state.reshape(self.size_in, self.order) @ readout.T
             return np.concatenate([np.ravel(function(w)) for w in windows])
@@ -536,26 +646,24 @@ class LegendreMemory(nengo.Network):
         evaluate = nengo.Node(
             window_function,
             size_in=self.size_in * self.order,
-            size_out=self.size_in * size_out,
+            size_out=node.size_in,
             label="window function",
         )
         nengo.Connection(self.output, evaluate, synapse=None)
-        nengo.Connection(evaluate, node, synapse=None)
+        nengo.Connection(evaluate, node, synapse=synapse)
 
     def _add_neural_function(
-        self, node, readout, function, size_out, n_neurons, synapse
+        self, node, readout, function, states, targets, n_neurons, synapse, kwargs
     ):
         n_neurons = self.n_neurons * self.order if n_neurons is None else n_neurons
-        n_neurons = check_integer(n_neurons, "n_neurons", low=1, obj=self)
-        states = self.visited_states() @ self.T_inv.T
+        size_out = targets.shape[1]
         window_of_state = readout @ self.T
-        targets = np.array([np.ravel(function(w)) for w in states @ window_of_state.T])
 
         # Represent whichever is smaller: the window samples or the whole state.
         if len(readout) < self.order:
-            projection = window_of_state
+            projection, window_of_point = window_of_state, np.eye(len(readout))
         else:
-            projection = np.eye(self.order)
+            projection, window_of_point = np.eye(self.order), window_of_state
         points = states @ projection.T
         radius = np.percentile(np.linalg.norm(points, axis=1), 99)
         for channel in range(self.size_in):
@@ -565,7 +673,7 @@ class LegendreMemory(nengo.Network):
                 neuron_type=self.neuron_type,
                 radius=radius,
                 eval_points=points / radius,
-                label=f"window function {channel}",
+                label=f"{node.label} function {channel}",
             )
             nengo.Connection(
                 self.state[self._channel(channel)],
@@ -573,13 +681,21 @@ class LegendreMemory(nengo.Network):
                 transform=projection,
                 synapse=None,
             )
+            if isinstance(self.neuron_type, nengo.Direct):
+                # Direct ensembles compute the function itself, from the point.
+                decoded = dict(
+                    function=lambda x: np.ravel(function(window_of_point @ x))
+                )
+            else:
+                decoded = dict(
+                    function=targets, eval_points=points, scale_eval_points=False
+                )
             nengo.Connection(
                 ensemble,
                 node[channel * size_out : (channel + 1) * size_out],
-                function=targets,
-                eval_points=points,
-                scale_eval_points=False,
                 synapse=synapse,
+                **decoded,
+                **kwargs,
             )
 
     def visited_states(self, n_samples=2000, rng=None):
@@ -710,3 +826,16 @@ class SimulatorDtCheck(nengo.Process):
                 f"or simulate with dt={self.dt:g}",
                 attr="dt",
             )
+
+
+@contextlib.contextmanager
+def _removed_on_error(network):
+    """Removes the objects added to ``network`` inside the block if it raises."""
+    kinds = ("ensembles", "nodes", "connections", "networks", "probes")
+    counts = {kind: len(getattr(network, kind)) for kind in kinds}
+    try:
+        yield
+    except BaseException:
+        for kind, count in counts.items():
+            del getattr(network, kind)[count:]
+        raise
