@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import nengo
 import numpy as np
 import pytest
@@ -110,6 +112,7 @@ def test_default_hidden_activity_is_spread(Simulator, seed):
             ),
         ),
         [nengo.PES(1e-3)],
+        {"pes": nengo.PES(1e-3)},  # as nengo.Connection accepts them
     ],
 )
 def test_learning_reduces_error(Simulator, seed, rule):
@@ -254,3 +257,85 @@ def test_invalid_arguments(kwargs, match):
     arguments.update(kwargs)
     with pytest.raises(ValidationError, match=match):
         LMU(**arguments, add_to_container=False)
+
+
+def test_memory_neurons_follow_the_hidden_neuron_type():
+    rate = LMU(
+        0.5,
+        4,
+        20,
+        neuron_type=nengo.LIFRate(),
+        memory_neurons=10,
+        add_to_container=False,
+    )
+    assert isinstance(rate.memory.neuron_type, nengo.LIFRate)
+    chosen = LMU(
+        0.5,
+        4,
+        20,
+        neuron_type=nengo.LIFRate(),
+        memory_neurons=10,
+        memory_kwargs=dict(neuron_type=nengo.LIF()),
+        add_to_container=False,
+    )
+    assert isinstance(chosen.memory.neuron_type, nengo.LIF)
+    with nengo.Network() as model:
+        model.config[nengo.Ensemble].neuron_type = nengo.RectifiedLinear()
+        linear = LMU(0.5, 4, 20, neuron_type=nengo.Direct(), memory_neurons=10)
+    assert isinstance(linear.memory.neuron_type, nengo.RectifiedLinear)
+
+
+def test_hidden_tuning_from_config_is_used_and_reported(Simulator, seed):
+    """A config's max_rates and intercepts shape the hidden neurons, as reported."""
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(50, 60)
+        model.config[nengo.Ensemble].intercepts = nengo.dists.Uniform(0.1, 0.2)
+        configured = LMU(0.5, 4, 30, neuron_type=nengo.LIFRate())
+    default = LMU(0.5, 4, 30, neuron_type=nengo.LIFRate(), add_to_container=False)
+    for lmu, rates, intercepts in [
+        (configured, (50, 60), (0.1, 0.2)),
+        (default, (200, 400), (-0.5, 0.5)),
+    ]:
+        reported_rates = np.asarray(lmu.hidden.max_rates)
+        reported_intercepts = np.asarray(lmu.hidden.intercepts)
+        assert reported_rates.shape == reported_intercepts.shape == (30,)
+        assert np.all((rates[0] <= reported_rates) & (reported_rates <= rates[1]))
+        assert np.all(
+            (intercepts[0] <= reported_intercepts)
+            & (reported_intercepts <= intercepts[1])
+        )
+    with Simulator(model) as sim:
+        pass
+    built = sim.data[configured.hidden]
+    assert np.allclose(built.max_rates, configured.hidden.max_rates)
+    assert np.allclose(built.intercepts, configured.hidden.intercepts)
+    # the kernels into the neurons are divided by the gain nengo built
+    W_m = configured.weight_connections["W_m"].transform.init
+    assert np.allclose(W_m * built.gain[:, None], configured.kernels["memory"])
+
+
+def test_from_keras_builds_the_class_it_is_called_on(monkeypatch):
+    """No keras needed: the layer's reading is replaced by fixed arguments."""
+    import nengo_lmu.networks.lmu
+
+    monkeypatch.setattr(
+        nengo_lmu.networks.lmu,
+        "keras_lmu_arguments",
+        lambda layer, dt, neuron_type: dict(theta=50 * dt, order=4, n_hidden=10),
+    )
+
+    class MyLMU(LMU):
+        pass
+
+    lmu = MyLMU.from_keras("layer", dt=0.002, add_to_container=False)
+    assert type(lmu) is MyLMU and lmu.theta == 0.1
+    with pytest.raises(ValidationError, match="kwargs.*order.*layer determines"):
+        LMU.from_keras("layer", order=8, add_to_container=False)
+
+
+def test_networks_do_not_import_interop_back():
+    """The dependency runs one way: networks use interop, interop no network."""
+    import nengo_lmu.interop.keras
+
+    source = Path(nengo_lmu.interop.keras.__file__).read_text()
+    assert "nengo_lmu.networks" not in source

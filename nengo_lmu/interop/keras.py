@@ -1,16 +1,17 @@
-"""Import of trained KerasLMU layers as `LMU` networks.
+"""Reading trained KerasLMU layers as `LMU` arguments.
 
 KerasLMU (``keras-lmu``) steps the same cell as `LMU`, with theta in steps and
 weights stored input-major (``x @ kernel``). This module reads a trained layer's
-options and weights, converts them to nengo's layout and builds the network; it
-needs ``keras-lmu`` only when it is called.
+options and weights and converts them to the `LMU` constructor's arguments in
+nengo's layout; `LMU.from_keras` builds the network from them. It imports no
+network (the dependency runs one way, networks to interop) and needs
+``keras-lmu`` only when it is called.
 """
 
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.networks.lmu import LMU
 from nengo_lmu.validation import check_positive
 
 # Keras activations and the non-spiking nengo neuron types that compute them
@@ -31,21 +32,10 @@ KERAS_FUNCTIONS = {
 CHECK_CURRENTS = np.linspace(-4, 4, 161)
 
 
-def lmu_from_keras(layer, dt=0.001, neuron_type=None, **kwargs):
-    """An `LMU` that computes what a trained KerasLMU layer computes.
+def keras_lmu_arguments(layer, dt=0.001, neuron_type=None):
+    """The `LMU` arguments that compute what a trained KerasLMU layer computes.
 
-    One Keras step is one nengo time step of ``dt``: theta of ``n`` steps
-    becomes ``n * dt`` seconds, and the memory is discretised as the layer's
-    (``"zoh"`` or ``"euler"``), so the network's ``output`` at step ``k``
-    equals the layer's output at step ``k`` (to float32 rounding with a
-    non-spiking ``neuron_type``) when the input is presented one step per
-    time step with ``synapse=None``.
-
-    Supported: ``memory_d`` >= 1, ``hidden_to_memory``, ``memory_to_memory``,
-    ``input_to_hidden``, ``use_bias``, a trained ``theta``, and the hidden cells
-    ``keras.layers.Dense`` and ``keras.layers.SimpleRNNCell`` (with or without
-    bias) with ``linear``, ``relu``, ``tanh`` or ``sigmoid`` activations, or
-    ``hidden_cell=None``. Dropout does not act at inference and is ignored.
+    `LMU.from_keras` builds the network from them, and documents the import.
 
     Parameters
     ----------
@@ -54,44 +44,14 @@ def lmu_from_keras(layer, dt=0.001, neuron_type=None, **kwargs):
     dt : float, optional
         Simulator time step, in seconds, that one Keras step becomes (> 0).
     neuron_type : nengo.neurons.NeuronType, optional
-        Neurons of the hidden layer. None picks the non-spiking type that computes
-        the activation exactly: ``Direct()`` (a Node) for ``linear`` and for
-        ``hidden_cell=None``, ``RectifiedLinear()``, ``Tanh(tau_ref=1)`` or
-        ``Sigmoid(tau_ref=1)``. Any other type must fire at mean rates
-        proportional to the activation: its input is scaled so that its
-        output matches, so ``SpikingRectifiedLinear(amplitude=a)`` deploys a
-        ``relu`` layer on spiking neurons firing ``1 / a`` spikes per second
-        per unit of activation, and ``RegularSpiking(Tanh(tau_ref=a),
-        amplitude=a)`` a ``tanh`` layer.
-    **kwargs
-        Passed to `LMU` (for example ``synapse``, ``memory_neurons``,
-        ``label``, ``seed``).
+        Neurons of the hidden layer (see `LMU.from_keras`).
 
     Returns
     -------
-    LMU
-        The network, with ``size_out=None``: its ``output`` is the layer's
-        output (the hidden state).
-
-    Raises
-    ------
-    nengo.exceptions.ValidationError
-        If ``layer`` is not a built KerasLMU layer, uses an option that has no
-        nengo counterpart (a hidden cell other than Dense or SimpleRNNCell, an
-        unsupported activation, ``go_backwards``), or ``neuron_type`` does not
-        compute the activation.
-
-    Examples
-    --------
-    .. code-block:: python
-
-        import keras, keras_lmu
-        layer = keras_lmu.LMU(memory_d=1, order=8, theta=50,
-                              hidden_cell=keras.layers.SimpleRNNCell(20),
-                              return_sequences=True)
-        layer(np.zeros((1, 100, 1)))  # build (or train) the layer
-        with nengo.Network() as model:
-            lmu = LMU.from_keras(layer, dt=0.001)
+    dict
+        Keyword arguments of `LMU`: ``theta``, ``order``, ``n_hidden``,
+        ``size_in``, ``memory_d``, ``neuron_type``, the connection options,
+        ``encoders``, ``kernels``, ``dt`` and ``discretizer``.
     """
     check_positive(dt, "dt")
     cell = _lmu_cell(layer)
@@ -104,7 +64,7 @@ def lmu_from_keras(layer, dt=0.001, neuron_type=None, **kwargs):
     for name in ("memory", "input", "hidden", "bias"):
         if name in weights["kernels"]:
             weights["kernels"][name] = weights["kernels"][name] * scale
-    return LMU(
+    return dict(
         theta=options["theta"] * dt,
         order=options["order"],
         n_hidden=weights["n_hidden"],
@@ -119,7 +79,6 @@ def lmu_from_keras(layer, dt=0.001, neuron_type=None, **kwargs):
         kernels=weights["kernels"],
         dt=dt,
         discretizer=options["discretizer"],
-        **kwargs,
     )
 
 

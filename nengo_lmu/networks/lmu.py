@@ -10,6 +10,7 @@ from nengo.exceptions import ValidationError
 from nengo.params import Default
 
 from nengo_lmu.discretize import as_loop_synapse, loop_transfer_function
+from nengo_lmu.interop.keras import keras_lmu_arguments
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.sequence import CELL_WEIGHT_SHAPES, evaluate_cell
 from nengo_lmu.validation import (
@@ -299,6 +300,10 @@ class LMU(nengo.Network):
                 attr="learning_rule_type",
                 obj=self,
             )
+        if memory_neurons is not None and "neuron_type" not in memory_kwargs:
+            memory_kwargs = dict(memory_kwargs)
+            if not self.linear_hidden:
+                memory_kwargs["neuron_type"] = neuron_type
         if synapse is Default:
             synapse = nengo.Lowpass(0.01) if neuron_type.spiking else None
         self.synapse = None if synapse is None else as_loop_synapse(synapse)
@@ -315,17 +320,13 @@ class LMU(nengo.Network):
                 rng,
             )
             gain = weights.pop("gain")
+            tuning = weights.pop("tuning")
             if self.linear_hidden:
                 self.hidden = nengo.Node(size_in=self.n_hidden, label="hidden")
                 hidden_neurons = self.hidden
             else:
                 self.hidden = nengo.Ensemble(
-                    self.n_hidden,
-                    1,
-                    neuron_type=neuron_type,
-                    gain=gain,
-                    bias=weights["bias"],
-                    label="hidden",
+                    self.n_hidden, 1, neuron_type=neuron_type, label="hidden", **tuning
                 )
                 hidden_neurons = self.hidden.neurons
             needs_one = "u_bias" in weights or self.linear_hidden
@@ -368,6 +369,8 @@ class LMU(nengo.Network):
                 if learning_rule_type is not None:
                     self.error = nengo.Node(size_in=self.size_out, label="error")
                     rules = self.weight_connections["W_y"].learning_rule
+                    if isinstance(rules, Mapping):
+                        rules = list(rules.values())
                     for rule in rules if isinstance(rules, list) else [rules]:
                         nengo.Connection(self.error, rule, synapse=None)
         self.neuron_type = neuron_type
@@ -558,15 +561,79 @@ class LMU(nengo.Network):
 
     @classmethod
     def from_keras(cls, layer, dt=0.001, neuron_type=None, **kwargs):
-        """An LMU computing what a trained KerasLMU layer computes.
+        """A network of this class computing what a trained KerasLMU layer computes.
 
-        See `nengo_lmu.interop.keras.lmu_from_keras`, which this calls.
+        One Keras step is one nengo time step of ``dt``: theta of ``n`` steps
+        becomes ``n * dt`` seconds, and the memory is discretised as the layer's
+        (``"zoh"`` or ``"euler"``), so the network's ``output`` at step ``k``
+        equals the layer's output at step ``k`` (to float32 rounding with a
+        non-spiking ``neuron_type``) when the input is presented one step per
+        time step with ``synapse=None``. The layer is read by
+        `nengo_lmu.interop.keras.keras_lmu_arguments`.
+
+        Supported: ``memory_d`` >= 1, ``hidden_to_memory``, ``memory_to_memory``,
+        ``input_to_hidden``, ``use_bias``, a trained ``theta``, and the hidden
+        cells ``keras.layers.Dense`` and ``keras.layers.SimpleRNNCell`` (with or
+        without bias) with ``linear``, ``relu``, ``tanh`` or ``sigmoid``
+        activations, or ``hidden_cell=None``. Dropout does not act at inference
+        and is ignored.
+
+        Parameters
+        ----------
+        layer : keras_lmu.LMUCell, keras_lmu.LMU, keras_lmu.LMUFeedforward or keras.layers.RNN
+            A built KerasLMU layer, or a Keras ``RNN`` around an ``LMUCell``.
+        dt : float, optional
+            Simulator time step, in seconds, that one Keras step becomes (> 0).
+        neuron_type : nengo.neurons.NeuronType, optional
+            Neurons of the hidden layer. None picks the non-spiking type that
+            computes the activation exactly: ``Direct()`` (a Node) for ``linear``
+            and for ``hidden_cell=None``, ``RectifiedLinear()``,
+            ``Tanh(tau_ref=1)`` or ``Sigmoid(tau_ref=1)``. Any other type must
+            fire at mean rates proportional to the activation: its input is scaled
+            so that its output matches, so ``SpikingRectifiedLinear(amplitude=a)``
+            deploys a ``relu`` layer on spiking neurons firing ``1 / a`` spikes
+            per second per unit of activation, and ``RegularSpiking(Tanh(tau_ref=a),
+            amplitude=a)`` a ``tanh`` layer.
+        **kwargs
+            Further arguments of the class (for example ``synapse``,
+            ``memory_neurons``, ``label``, ``seed``); not those read from the
+            layer.
+
+        Returns
+        -------
+        LMU
+            An instance of the class this is called on, with ``size_out=None``:
+            its ``output`` is the layer's output (the hidden state).
+
+        Raises
+        ------
+        nengo.exceptions.ValidationError
+            If ``layer`` is not a built KerasLMU layer, uses an option that has no
+            nengo counterpart (a hidden cell other than Dense or SimpleRNNCell, an
+            unsupported activation, ``go_backwards``), ``neuron_type`` does not
+            compute the activation, or ``kwargs`` sets what the layer sets.
+
+        Examples
+        --------
+        .. code-block:: python
+
+            import keras, keras_lmu
+            layer = keras_lmu.LMU(memory_d=1, order=8, theta=50,
+                                  hidden_cell=keras.layers.SimpleRNNCell(20),
+                                  return_sequences=True)
+            layer(np.zeros((1, 100, 1)))  # build (or train) the layer
+            with nengo.Network() as model:
+                lmu = LMU.from_keras(layer, dt=0.001)
         """
-        from nengo_lmu.interop.keras import (  # pylint: disable=import-outside-toplevel
-            lmu_from_keras,
-        )
-
-        return lmu_from_keras(layer, dt=dt, neuron_type=neuron_type, **kwargs)
+        arguments = keras_lmu_arguments(layer, dt=dt, neuron_type=neuron_type)
+        clashes = sorted(set(arguments) & set(kwargs))
+        if clashes:
+            raise ValidationError(
+                f"sets {clashes}, which the layer determines",
+                attr="kwargs",
+                obj=cls,
+            )
+        return cls(**arguments, **kwargs)
 
     def _weights(self, encoders, kernels, neuron_type, options, rng):
         """The cell's weight arrays: given ones checked, the others initialised."""
@@ -613,6 +680,24 @@ class LMU(nengo.Network):
             # multiplies by it), so any gain gives the same currents; this one
             # keeps the max_rates and intercepts nengo reports finite.
             initial["gain"] = np.abs(1 - weights["bias"]) + 2
+        if "bias" in weights or self.linear_hidden:
+            # Explicit gain and bias; nengo's default max_rates and intercepts,
+            # which they override, keep a parent config's from being reported.
+            initial["tuning"] = dict(
+                gain=initial["gain"],
+                bias=weights.get("bias", initial["bias"]),
+                max_rates=nengo.Ensemble.max_rates.default,
+                intercepts=nengo.Ensemble.intercepts.default,
+            )
+        else:
+            # nengo derives the same gain and bias from these, and the ensemble
+            # reports the tuning its neurons have.
+            initial["tuning"] = dict(
+                max_rates=initial.pop("max_rates"),
+                intercepts=initial.pop("intercepts"),
+            )
+        initial.pop("max_rates", None)
+        initial.pop("intercepts", None)
         weights.update(
             {
                 name: value
@@ -628,10 +713,12 @@ class LMU(nengo.Network):
         # 200 to 400 Hz, or up to 95% of the rate limit of types that have one
         tau_ref = getattr(neuron_type, "tau_ref", 0)
         top_rate = min(400, 0.95 / tau_ref) if tau_ref > 0 else 400
-        max_rates = nengo.dists.Uniform(top_rate / 2, top_rate).sample(
-            self.n_hidden, rng=rng
+        max_rates = _configured(
+            "max_rates", nengo.dists.Uniform(top_rate / 2, top_rate)
         )
-        intercepts = nengo.dists.Uniform(-0.5, 0.5).sample(self.n_hidden, rng=rng)
+        max_rates = nengo.dists.get_samples(max_rates, self.n_hidden, rng=rng)
+        intercepts = _configured("intercepts", nengo.dists.Uniform(-0.5, 0.5))
+        intercepts = nengo.dists.get_samples(intercepts, self.n_hidden, rng=rng)
         if self.linear_hidden:
             gain, bias = np.ones(self.n_hidden), np.zeros(self.n_hidden)
         else:
@@ -656,11 +743,19 @@ class LMU(nengo.Network):
             W_h=np.zeros((self.n_hidden, self.n_hidden)),
             gain=gain,
             bias=bias,
+            max_rates=max_rates,
+            intercepts=intercepts,
             W_y=np.zeros((self.size_out or 0, self.n_hidden)),
         )
         if included["W_x"]:
             weights["W_x"] = kernels[:, memory_size:] / (self.radius / 2)
         return weights
+
+
+def _configured(name, default):
+    """An Ensemble parameter set in the current config, or else ``default``."""
+    value = nengo.Config.default(nengo.Ensemble, name)
+    return default if value == getattr(nengo.Ensemble, name).default else value
 
 
 # Where each weight comes from in the constructor's arguments.
