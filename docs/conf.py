@@ -95,8 +95,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "show_memory": False,
     "show_signature": False,
-    # Link the names used in the examples to the API reference (offline).
-    "reference_url": {"nengo_lmu": None},
+    # The names used in the examples link to the API reference: sphinx-gallery
+    # resolves them from the documentation being built (offline).
 }
 
 
