@@ -120,18 +120,49 @@ def stop(process):
         pass
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX sessions")
-def test_gui_server(tmp_path):
-    """`nengo --no-browser` serves a demo page on 127.0.0.1."""
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-extensions",
+    "--window-size=1280,900",
+]
+# Each demo's learning, seen in its "output vs target" plot: by this simulated
+# time (s), the output's NRMSE over the last 8 s must have fallen below this
+# fraction of its NRMSE in the first 4 s (None: the demo does not learn).
+# Measured at full speed on 2 cores: delay_learning 1.0 -> 0.4 by 12 s (15 s of
+# wall time); window_function_learning learns slowly, 0.84 -> 0.6-0.77 by 40 s
+# (60 s).
+LEARNING = {
+    "delay_learning": (12.0, 0.6),
+    "window_function_learning": (50.0, 0.85),
+    "spiking_window": None,
+}
+# What every plot with a data store (Value, Raster, ...) holds, from the page.
+PLOTS_JS = """
+return Nengo.Component.components.filter(c => c.data_store).map(c => ({
+    label: c.label.innerText,
+    times: c.data_store.times,
+    data: c.data_store.data,
+}));
+"""
+
+
+def nengo_server(demo, tmp_path):
+    """Start `nengo --no-browser` on a copy of a demo; (process, url, log path)."""
     pytest.importorskip("nengo_gui")
+    if not hasattr(os, "killpg"):
+        pytest.skip("needs POSIX sessions to stop the server")
     nengo_script = Path(sys.executable).parent / "nengo"
     if not nengo_script.exists():
         pytest.skip(f"no nengo script beside {sys.executable}")
     # The server may rewrite the layout file: run it on a copy
-    demo = tmp_path / "delay_learning.py"
     for name in [demo.name, f"{demo.name}.cfg"]:
         shutil.copy(GUI_DIR / name, tmp_path / name)
-
     port = free_port()
     log = tmp_path / "server.log"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -145,17 +176,21 @@ def test_gui_server(tmp_path):
             env=env,
             start_new_session=True,
         )
+    deadline = time.monotonic() + 30
+    match = None
+    while match is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            pytest.fail(f"the server did not start:\n{log.read_text()}")
+        match = re.search(rf"http://localhost:{port}/(\?token=\w+)", log.read_text())
+        time.sleep(0.1)
+    return process, f"http://127.0.0.1:{port}/{match.group(1)}", log
+
+
+def test_gui_server(tmp_path):
+    """`nengo --no-browser` serves a demo page on 127.0.0.1."""
+    process, url, _ = nengo_server(GUI_DIR / "delay_learning.py", tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        match = None
-        while match is None:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            match = re.search(
-                rf"http://localhost:{port}/(\?token=\w+)", log.read_text()
-            )
-            time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}/{match.group(1)}"
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
             page = response.read().decode("utf-8")
@@ -166,4 +201,123 @@ def test_gui_server(tmp_path):
         assert "new Nengo.Slider(" in page
         assert "new Nengo.Raster(" in page
     finally:
+        stop(process)
+
+
+def chromium():
+    """Headless Chromium driven through chromedriver (the DevTools protocol)."""
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed"
+    )
+    from selenium.webdriver.chrome.service import Service
+
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.exists():
+            pytest.skip(
+                f"no {path}: install Chromium (Debian: apt-get install chromium "
+                "chromium-driver)"
+            )
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+def wait_for(condition, timeout, message):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message()
+        time.sleep(0.2)
+
+
+def plots(browser, since=0.0):
+    """{label: (times, lines)} of the page's plots, from time ``since`` on."""
+    shown = {}
+    for plot in browser.execute_script(PLOTS_JS):
+        times = np.array(plot["times"], dtype=float)
+        kept = times >= since
+        lines = [np.array(line, dtype=object)[kept] for line in plot["data"]]
+        shown[plot["label"]] = (times[kept], lines)
+    return shown
+
+
+def output_nrmse(output, target):
+    output, target = np.asarray(output, float), np.asarray(target, float)
+    return np.sqrt(np.mean((output - target) ** 2) / np.mean(target**2))
+
+
+def rms(lines):
+    values = np.concatenate([np.asarray(line, dtype=float) for line in lines])
+    return np.sqrt(np.mean(values**2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", DEMOS, ids=DEMO_IDS)
+def test_demo_in_browser(path, tmp_path):
+    """As a person uses a demo: open it, press play, watch the plots and learning."""
+    assert path.stem in LEARNING, f"say in LEARNING what {path.name} shows"
+    browser = chromium()
+    process, url, log = nengo_server(path, tmp_path)
+    try:
+        browser.get(url)
+        wait_for(
+            lambda: browser.execute_script(
+                "return !!(window.sim && sim.ws && sim.ws.readyState === 1 && "
+                "Nengo.Component.components.length)"
+            ),
+            60,
+            lambda: f"the page did not load:\n{log.read_text()}",
+        )
+        # The demo opens paused (the README says so); the button shows play.
+        assert browser.execute_script("return sim.paused")
+        browser.find_element("id", "pause_button").click()
+        # At full speed, as dragging the speed slider to the right asks.
+        browser.execute_script("sim.ws.send('target_scale:1.0')")
+
+        def sim_time():
+            return browser.execute_script("return sim.time")
+
+        wait_for(
+            lambda: sim_time() >= 4.0,
+            120,
+            lambda: f"the simulation does not run (t={sim_time()}):\n"
+            f"{log.read_text()}",
+        )
+        early = plots(browser, since=0.5)
+        assert len(early) >= 4, sorted(early)
+        ranges = {}
+        for label, (times, lines) in early.items():
+            assert len(times) > 100, f"{label!r} shows no data"
+            if any(isinstance(item, list) for item in lines[0]):
+                # a raster: at each time, the list of the neurons that spiked
+                spikes = sum(len(spiked) for spiked in lines[0])
+                assert spikes > 100, f"{label!r} shows {spikes} spikes"
+                continue
+            if any(isinstance(item, str) for item in lines[0]):  # an HTML view
+                assert "<polyline" in lines[0][-1], f"{label!r} draws no line"
+                continue
+            values = np.array([np.asarray(line, dtype=float) for line in lines])
+            assert np.all(np.isfinite(values)), f"{label!r} is not finite"
+            ranges[label] = np.ptp(values)
+        # the data move: all but the constants set by sliders (learning, push...)
+        assert sum(spread > 0.01 for spread in ranges.values()) >= len(ranges) - 2
+        inputs = [label for label in early if label.startswith(("input", "noise"))]
+        assert inputs and all(rms(early[label][1]) > 0.05 for label in inputs)
+
+        if LEARNING[path.stem] is not None:
+            learned_by, ratio = LEARNING[path.stem]
+            wait_for(
+                lambda: sim_time() >= learned_by,
+                240,
+                lambda: f"the simulation stopped at t={sim_time()}",
+            )
+            late = plots(browser, since=learned_by - 8.0)
+            before, after = (
+                output_nrmse(*shown["output vs target"][1]) for shown in (early, late)
+            )
+            assert before > 0.5  # the output starts flat
+            assert after < ratio * before, (before, after)
+    finally:
+        browser.quit()
         stop(process)

@@ -22,6 +22,7 @@
 # - Reset the simulation to start again from zero weights.
 #
 # Run with: nengo examples/gui/delay_learning.py
+# The demo opens paused: press the play button (bottom right) to start it.
 
 
 import nengo

@@ -24,6 +24,7 @@
 #   decoded delay r seconds later and leaving the window after 1 s.
 #
 # Run with: nengo examples/gui/spiking_window.py
+# The demo opens paused: press the play button (bottom right) to start it.
 
 import collections
 
@@ -114,7 +115,7 @@ with model:
         label="memory",
     )
     nengo.Connection(stim, memory.input, synapse=None)
-    delays = memory.add_output(r=DELAYS, label="decoded delays")
+    delays = memory.add_output("decoded_delays", r=DELAYS)
 
     # the decoded half-second delay against the exact one
     exact = nengo.Node(Delay(0.5 * THETA), label="exact u(t - 0.5)")

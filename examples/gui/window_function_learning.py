@@ -21,6 +21,7 @@
 # - Reset the simulation to start again from zero weights.
 #
 # Run with: nengo examples/gui/window_function_learning.py
+# The demo opens paused: press the play button (bottom right) to start it.
 
 
 import nengo
