@@ -18,11 +18,11 @@ cd "$(dirname "$0")/.."
 
 install_only=false
 suite=false
-example_args=(--quick)
+quick=1
 for argument in "$@"; do
     case "$argument" in
         --install-only) install_only=true ;;
-        --full-example) example_args=() ;;
+        --full-example) quick=0 ;;
         --suite) suite=true ;;
         *)
             echo "unknown argument: $argument" >&2
@@ -74,11 +74,11 @@ step=$SECONDS
 nice "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/test_nengo_dl.py
 echo "tests took $((SECONDS - step)) s"
 
-echo "+ python examples/nengo_dl_training.py ${example_args[*]}"
+echo "+ NENGO_LMU_QUICK=$quick python examples/nengo_dl_training.py"
 step=$SECONDS
 out=$scratch
-nice "$venv/bin/python" examples/nengo_dl_training.py "${example_args[@]}" \
-    --out "$out/nengo_dl_training.png"
+NENGO_LMU_QUICK=$quick NENGO_LMU_FIGURE="$out/nengo_dl_training.png" \
+    nice "$venv/bin/python" examples/nengo_dl_training.py
 test -s "$out/nengo_dl_training.png"
 echo "example took $((SECONDS - step)) s"
 

@@ -201,51 +201,90 @@ def main(seeds, curve_seeds, out):
 
 
 def plot(results, path):
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    """Three figures, one message each, readable at the docs' width.
+
+    ``path`` (NRMSE against neurons per dimension), and beside it
+    ``*_order.png`` (against order) and ``*_window.png`` (across the window).
+    Regenerate them from the JSON alone with ``python -c "import json, sys;
+    sys.path.insert(0, 'benchmarks'); import delay_accuracy as d; d.plot(json.load(
+    open('benchmarks/results/delay_accuracy.json')),
+    'benchmarks/results/delay_accuracy.png')"``.
+    """
+    path = Path(path)
     curves = results["curves"]
-    for name in ("spiking", "rate"):
-        neurons = curves[f"neurons {name}"]
-        axes[0].loglog(
-            results["neurons_per_dimension"],
-            [r["neural"] for r in neurons],
-            "o-",
-            label=name,
+    styles = {
+        "spiking": dict(color="C0", marker="o"),
+        "rate": dict(color="C1", marker="s"),
+    }
+    exact_style = dict(color="k", ls="--", label="exact memory (no neurons)")
+    with plt.rc_context({"font.size": 11, "axes.titlesize": 12}):
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for name, style in styles.items():
+            ax.loglog(
+                results["neurons_per_dimension"],
+                [r["neural"] for r in curves[f"neurons {name}"]],
+                label=f"LIF memory, {name}",
+                **style,
+            )
+        ax.axhline(curves["neurons spiking"][0]["exact"], **exact_style)
+        ax.axhline(0.048, color="C3", ls=":", label="published spiking (0.048)")
+        ax.set(
+            title="1 Hz noise delayed by 1 s (order 6): error vs neurons",
+            xlabel="neurons per dimension",
+            ylabel="NRMSE of u(t - theta)",
         )
-        by_order = curves[f"order {name}"]
-        axes[1].semilogy(
-            results["orders"], [r["neural"] for r in by_order], "o-", label=name
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for name, style in styles.items():
+            ax.semilogy(
+                results["orders"],
+                [r["neural"] for r in curves[f"order {name}"]],
+                label=f"LIF memory, {name}",
+                **style,
+            )
+        ax.semilogy(
+            results["orders"],
+            [r["exact"] for r in curves["order spiking"]],
+            **exact_style,
         )
-        window = results["targets"][f"B1 {name}"]["neural_window"]
-        axes[2].plot(WINDOW_POINTS, window, "o-", label=name)
-    axes[0].axhline(curves["neurons spiking"][0]["exact"], color="k", ls="--")
-    axes[0].axhline(0.048, color="r", ls=":", label="published (0.048)")
-    axes[0].set(
-        title="B1: NRMSE vs neurons per dimension (order 6)",
-        xlabel="neurons per dimension",
-        ylabel="NRMSE of u(t - theta)",
-    )
-    axes[1].semilogy(
-        results["orders"],
-        [r["exact"] for r in curves["order spiking"]],
-        "k--",
-        label="exact memory",
-    )
-    axes[1].set(title="B1: NRMSE vs order (1000 neurons)", xlabel="order")
-    axes[2].plot(
-        WINDOW_POINTS,
-        results["targets"]["B1 spiking"]["exact_window"],
-        "k--",
-        label="exact memory",
-    )
-    axes[2].set(
-        title="B1: NRMSE across the window",
-        xlabel="r (delay / theta)",
-        ylabel="NRMSE of u(t - r theta)",
-    )
-    for ax in axes:
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+        ax.set(
+            title="About 1000 neurons in all: error vs order",
+            xlabel="order (Legendre coefficients)",
+            ylabel="NRMSE of u(t - theta)",
+        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.savefig(
+            path.with_name(f"{path.stem}_order.png"), dpi=150, bbox_inches="tight"
+        )
+        plt.close(fig)
+
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for name, style in styles.items():
+            ax.plot(
+                WINDOW_POINTS,
+                results["targets"][f"B1 {name}"]["neural_window"],
+                label=f"LIF memory, {name}",
+                **style,
+            )
+        ax.plot(
+            WINDOW_POINTS,
+            results["targets"]["B1 spiking"]["exact_window"],
+            **exact_style,
+        )
+        ax.set(
+            title="Order 6, 996 neurons: error across the window",
+            xlabel="point of the window r (delay / theta)",
+            ylabel="NRMSE of u(t - r theta)",
+            ylim=(0, None),
+        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.savefig(
+            path.with_name(f"{path.stem}_window.png"), dpi=150, bbox_inches="tight"
+        )
+        plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -43,10 +43,10 @@ def missing(name, command):
     )
 
 
-def figure(name, alt):
+def figure(name, caption):
+    """The benchmark's figure, with a caption that says what it shows."""
     return (
-        f".. figure:: /_generated/{name}.png\n   :alt: {alt}\n\n"
-        f"   ``benchmarks/results/{name}.png``\n"
+        f".. figure:: /_generated/{name}.png\n   :alt: {caption}\n\n" f"   {caption}.\n"
     )
 
 
@@ -122,10 +122,16 @@ def delay_accuracy(results, has_figure):
         out.append(
             figure(
                 "delay_accuracy",
-                "NRMSE against neurons per dimension, against order, and across "
-                "the window, spiking and rate",
+                "NRMSE of the 1 s delay against neurons per dimension, spiking "
+                "and rate, with the exact memory and the published figure",
             )
         )
+        for suffix, caption in [
+            ("order", "NRMSE against the order, for about 1000 neurons in all"),
+            ("window", "NRMSE at each point of the window, for order 6"),
+        ]:
+            if (GENERATED_FIGURES / f"delay_accuracy_{suffix}.png").is_file():
+                out.append(figure(f"delay_accuracy_{suffix}", caption))
     return "\n".join(out)
 
 
@@ -261,17 +267,43 @@ def loihi_delay(results, has_figure):
     return text
 
 
+# Build errors of nengo_loihi the Loihi page explains, in words.
+LOIHI_ERRORS = {
+    "Could not find appropriate weight exponent": (
+        "does not build: nengo_loihi cannot fit the weak couplings of the "
+        "memory's recurrent transform (through the ``state`` Node, one connection "
+        'per pair of ensembles) into Loihi\'s weights; ``loop="direct"`` with '
+        "``min_coupling`` builds (:doc:`backend_loihi`)"
+    ),
+}
+
+
+def loihi_build_error(message):
+    """A build error in words, from the text nengo_loihi raised."""
+    for known, words in LOIHI_ERRORS.items():
+        if known in message:
+            return words
+    return f"does not build ({message.split(':')[-1].strip()})"
+
+
 def loihi_lmu(results, has_figure):
-    """The fitted LMU's NRMSE per memory and simulator (or its build error)."""
+    """The fitted LMU's NRMSE per memory and simulator (or why it did not build)."""
     rows = [
         [
             f"``{name}``",
-            f"``{run['error']}``" if "error" in run else f"{run['nrmse']:.3f}",
+            (
+                loihi_build_error(run["error"])
+                if "error" in run
+                else f"{run['nrmse']:.3f}"
+            ),
         ]
         for name, run in results["runs"].items()
     ]
-    return table(["Memory, simulator", "NRMSE (or build error)"], rows, widths=[40, 60])
+    return table(["Memory, simulator", "NRMSE"], rows, widths=[40, 60])
 
+
+# Where main() copies the figures, for renderers that show optional ones.
+GENERATED_FIGURES = Path(".")
 
 RENDERERS = {
     "delay_accuracy": delay_accuracy,
@@ -284,7 +316,9 @@ RENDERERS = {
 
 
 def main(results_dir, outdir):
+    global GENERATED_FIGURES
     results_dir, outdir = Path(results_dir), Path(outdir)
+    GENERATED_FIGURES = outdir
     outdir.mkdir(parents=True, exist_ok=True)
     for name, command in BENCHMARKS.items():
         json_path = results_dir / f"{name}.json"
@@ -295,6 +329,11 @@ def main(results_dir, outdir):
             shutil.copy2(png_path, figure_copy)
         elif figure_copy.exists():
             figure_copy.unlink()
+        # Further figures of a benchmark, name_*.png, come along with it.
+        for stale in outdir.glob(f"{name}_*.png"):
+            stale.unlink()
+        for extra in results_dir.glob(f"{name}_*.png"):
+            shutil.copy2(extra, outdir / extra.name)
 
         text = None
         if json_path.is_file():

@@ -19,22 +19,19 @@ the kernels times 10: they fire ten times faster with spikes a tenth as large,
 the same mean output, and enough spikes in the 64 ms of a digit (at the 200 to
 400 Hz of the default kernels, too few reach the last step to classify from). ``benchmarks/sequence_digits.py`` simulates every test image.
 
-Run with ``python examples/digits_fit.py [--out digits_fit.png]`` (needs
+Run with ``python examples/digits_fit.py`` (needs
 scikit-learn, in the ``examples`` extra).
 """
 
-import argparse
+import os
 import time
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
+from sklearn.datasets import load_digits
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-
-from nengo_lmu import LMU  # noqa: E402
+from nengo_lmu import LMU
 
 DT, N_STEPS, N_TRAIN, N_SIMULATED = 0.001, 64, 1200, 40
 SYNAPSE = nengo.Lowpass(0.005)  # smooths the spikes of the spiking version
@@ -118,7 +115,8 @@ def main(out):
     print(f"saved {out}")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
-    parser.add_argument("--out", default="digits_fit.png")
-    main(parser.parse_args().out)
+# %%
+# Run it: the script prints its measurements, and saves the figure as
+# ``digits_fit.png`` (or where the environment variable ``NENGO_LMU_FIGURE`` says).
+
+main(os.environ.get("NENGO_LMU_FIGURE", "digits_fit.png"))

@@ -10,18 +10,15 @@ learned with PES from the error *output - target*, where the target is the input
 delayed by 0.5 s. Learning is switched off after 40 s by gating the error: the
 last 10 s show what the network has learned, not what it tracks.
 
-Run with ``python examples/online_delay_learning.py [--out delay_learning.png]``.
+Run with ``python examples/online_delay_learning.py``.
 """
 
-import argparse
+import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nengo
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-
-from nengo_lmu import LMU, Delay, nrmse  # noqa: E402
+from nengo_lmu import LMU, Delay, nrmse
 
 DT, DELAY, LEARN_UNTIL, DURATION = 0.001, 0.5, 40.0, 50.0
 
@@ -72,7 +69,8 @@ def main(out):
     print(f"Saved {out}")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Learn a delay online with an LMU.")
-    parser.add_argument("--out", default="delay_learning.png", help="figure file")
-    main(parser.parse_args().out)
+# %%
+# Run it: the script prints its measurements, and saves the figure as
+# ``delay_learning.png`` (or where the environment variable ``NENGO_LMU_FIGURE`` says).
+
+main(os.environ.get("NENGO_LMU_FIGURE", "delay_learning.png"))

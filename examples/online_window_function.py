@@ -15,19 +15,16 @@ learned. Random hidden features need many distinct windows to generalise a
 quadratic function: 30 s of 2 Hz noise is not many, so expect a rough result
 (longer learning does better).
 
-Run with ``python examples/online_window_function.py [--out window_function.png]``.
+Run with ``python examples/online_window_function.py``.
 """
 
-import argparse
+import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-
-from nengo_lmu import LMU, Delay, nrmse  # noqa: E402
+from nengo_lmu import LMU, Delay, nrmse
 
 DT, DELAY, LEARN_UNTIL, DURATION = 0.001, 0.5, 30.0, 40.0
 
@@ -89,9 +86,8 @@ def main(out):
     print(f"Saved {out}")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description="Learn a nonlinear function of the window online with an LMU."
-    )
-    parser.add_argument("--out", default="window_function.png", help="figure file")
-    main(parser.parse_args().out)
+# %%
+# Run it: the script prints its measurements, and saves the figure as
+# ``window_function.png`` (or where the environment variable ``NENGO_LMU_FIGURE`` says).
+
+main(os.environ.get("NENGO_LMU_FIGURE", "window_function.png"))

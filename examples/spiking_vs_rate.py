@@ -24,20 +24,17 @@ effect, the script also builds a spiking memory whose synapse is the same
 filter written as a general ``nengo.LinearFilter``: the lead is measured only
 for a ``nengo.Lowpass``, so that memory runs uncorrected.
 
-Run with ``python examples/spiking_vs_rate.py [--out spiking_vs_rate.png]``.
+Run with ``python examples/spiking_vs_rate.py``.
 """
 
-import argparse
+import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-
-from nengo_lmu import LegendreMemory, legendre_readout, nrmse  # noqa: E402
-from nengo_lmu.evaluation import periodic_delay  # noqa: E402
+from nengo_lmu import LegendreMemory, legendre_readout, nrmse
+from nengo_lmu.evaluation import periodic_delay
 
 THETA, ORDER, DT, DURATION = 1.0, 6, 0.001, 10.0
 HIGH, RMS, N_NEURONS, TAU = 1.0, 0.4, 166, 0.1
@@ -133,7 +130,8 @@ def main(out):
     print(f"Saved {out}")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
-    parser.add_argument("--out", default="spiking_vs_rate.png", help="figure file")
-    main(parser.parse_args().out)
+# %%
+# Run it: the script prints its measurements, and saves the figure as
+# ``spiking_vs_rate.png`` (or where the environment variable ``NENGO_LMU_FIGURE`` says).
+
+main(os.environ.get("NENGO_LMU_FIGURE", "spiking_vs_rate.png"))

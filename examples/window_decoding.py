@@ -18,19 +18,16 @@ neurons; the function is decoded from an ensemble that represents the memory
 state), prints the NRMSE of each against the ideal value computed from the input
 itself, and plots them.
 
-Run with ``python examples/window_decoding.py [--out window_decoding.png]``.
+Run with ``python examples/window_decoding.py``.
 """
 
-import argparse
+import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nengo
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nengo  # noqa: E402
-import numpy as np  # noqa: E402
-
-from nengo_lmu import LegendreMemory, nrmse, periodic_delay  # noqa: E402
+from nengo_lmu import LegendreMemory, nrmse, periodic_delay
 
 THETA, ORDER, DT, DURATION = 0.2, 6, 0.001, 6.0
 HIGH, RMS = 4.0, 0.4
@@ -147,7 +144,8 @@ def main(out):
     print(f"Saved {out}")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
-    parser.add_argument("--out", default="window_decoding.png", help="figure file")
-    main(parser.parse_args().out)
+# %%
+# Run it: the script prints its measurements, and saves the figure as
+# ``window_decoding.png`` (or where the environment variable ``NENGO_LMU_FIGURE`` says).
+
+main(os.environ.get("NENGO_LMU_FIGURE", "window_decoding.png"))
