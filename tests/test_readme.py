@@ -39,3 +39,14 @@ def test_readme_snippet_runs_and_prints(block, monkeypatch, tmp_path):
     for line in printed:
         error = float(re.search(r"NRMSE ([0-9.]+)", line).group(1))
         assert error < 0.05, line  # what the text around the snippets says
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "examples").glob("*.py")), ids=lambda path: path.stem
+)
+def test_examples_read_as_tutorials(path):
+    """Gallery scripts: text cells between code, not command-line programs."""
+    source = path.read_text()
+    assert "argparse" not in source and "sys.argv" not in source
+    assert "# noqa" not in source
+    assert source.count("\n# %%\n") >= 1, "no sphinx-gallery text cell"
