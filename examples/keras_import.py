@@ -51,8 +51,13 @@ def signals(n, seed):
 
 def show_committed_figure(name, made):
     """Show the figure of a run where keras-lmu was installed."""
-    here = Path(__file__).resolve().parent
-    for path in (here.parent / "docs" / "images" / name, here.parent / "images" / name):
+    # the repository root, examples/, or docs/_gallery_source (the docs build)
+    paths = [
+        base / folder / name
+        for base in (Path.cwd(), Path.cwd().parent)
+        for folder in ("docs/images", "images")
+    ]
+    for path in paths:
         if path.is_file():
             fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
             ax.imshow(plt.imread(path))
