@@ -63,7 +63,8 @@ class LMU(nengo.Network):
     dimension and decorrelated (the memory's balanced realisation, `realize`,
     for input of rms ``radius / 2`` band-limited to ``1 / theta`` Hz), with gain
     and bias from its maximum rate (200 to 400 Hz) and intercept (-0.5 to 0.5,
-    matched to the spread of the projections), so that the hidden
+    matched to the spread of the projections; a config's ``max_rates`` and
+    ``intercepts`` for `nengo.Ensemble` replace these), so that the hidden
     layer sees its input spread over its neurons' range whatever the neuron type
     or memory scale.
 
@@ -97,11 +98,15 @@ class LMU(nengo.Network):
         makes the hidden layer linear and exact: a Node instead of neurons
         (:math:`f` is the identity; it cannot learn online).
     memory_neurons : int or None, optional
-        Neurons per memory dimension; None for the exact memory.
+        Neurons per memory dimension; None for the exact memory. The memory's
+        neurons are of the hidden layer's ``neuron_type`` (rate or spiking alike),
+        or of nengo's default type (a config's, else LIF) when the hidden layer is
+        ``Direct()``; ``memory_kwargs=dict(neuron_type=...)`` chooses another.
     hidden_to_memory, memory_to_memory, input_to_hidden, hidden_to_hidden : bool
         Which optional connections of the cell to include.
-    learning_rule_type : nengo.learning_rules.LearningRuleType or list, optional
-        Rule(s) learning the output weights; requires ``size_out``.
+    learning_rule_type : nengo.learning_rules.LearningRuleType, list or dict, optional
+        Rule(s) learning the output weights, as `nengo.Connection` takes them;
+        requires ``size_out``. All of them learn from ``error``.
     encoders : dict, optional
         Arrays for ``"input"`` (:math:`e_x`, (memory_d, size_in)), ``"bias"`` (a
         constant added to :math:`u`, (memory_d,); none by default), ``"hidden"``
@@ -143,7 +148,10 @@ class LMU(nengo.Network):
         The memory.
     hidden : nengo.Ensemble or nengo.Node
         The hidden neurons (their input currents are the kernels' sum); a Node
-        for ``neuron_type=nengo.Direct()``.
+        for ``neuron_type=nengo.Direct()``. With the default initialisation its
+        ``max_rates`` and ``intercepts`` are the arrays the neurons have (drawn
+        from a config's ``max_rates`` and ``intercepts`` for ensembles where one
+        sets them); with ``kernels["bias"]`` given, its ``gain`` and ``bias``.
     neuron_type : nengo.neurons.NeuronType
         The hidden layer's neuron type.
     synapse : nengo.LinearFilter or None

@@ -91,7 +91,7 @@ class LegendreMemory(nengo.Network):
     Parameters
     ----------
     theta : float
-        Length of the window, in seconds (> 0).
+        Length of the window, in seconds (longer than one time step, ``dt``).
     order : int
         Number of Legendre coefficients per channel (>= 1). Higher orders hold
         higher frequencies: about ``order / (2 theta)`` Hz.
@@ -104,14 +104,17 @@ class LegendreMemory(nengo.Network):
         Neuron type of the ensembles, rate or spiking (nengo's default: LIF).
     synapse : nengo.LinearFilter or float, optional
         Synapse of the recurrent connections: a ``Lowpass`` time constant, or any
-        synapse `synapse_mapping` accepts.
+        synapse `synapse_mapping` accepts. Spiking neurons need one with a time
+        constant (``0``, a one-step delay, passes raw spikes round the loop and is
+        refused); rate neurons and ``Direct`` ensembles work with ``0`` too.
     dt : float, optional
         Simulator time step the memory is built for, in seconds (> 0).
     input_process : nengo.Process, optional
         A process representative of one input channel (no input,
         ``default_size_out`` 1), used to choose the state basis and scaling.
     radius : float, optional
-        Expected magnitude of the input (> 0), used when ``input_process`` is None.
+        Expected magnitude of the input, used when ``input_process`` is None
+        (about 3e-154 to 2.7e154, so that its variance is a float64).
     solver : nengo.solvers.Solver, optional
         Solver for the recurrent decoders (default ``LstsqL2`` with ``reg=0.01``
         for spiking neurons, ``reg=0.001`` for rate neurons).
