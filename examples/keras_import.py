@@ -134,16 +134,18 @@ def main(out):
     print(f"nengo spiking neurons vs Keras (filtered), NRMSE: {spiking_error:.3f}")
 
     t = np.arange(1, N_STEPS + 1)
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(t, test_targets[0], "k", lw=2, label="input delayed by 20 steps")
-    ax.plot(t, keras_output, lw=2, label="Keras")
-    ax.plot(t, outputs["rate"], "--", label="nengo, rate neurons")
-    ax.plot(t, filtered, ":", label="Keras, filtered as the spikes")
-    ax.plot(t, outputs["spiking"], lw=0.8, label="nengo, spiking neurons")
-    ax.set_xlabel("time step")
-    ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
+    ax.plot(t, test_targets[0], color="0.6", lw=3, label="input, 20 steps ago")
+    ax.plot(t, keras_output, color="C0", lw=2, label="Keras")
+    ax.plot(t, outputs["rate"], "--", color="C1", label="nengo, rate")
+    ax.plot(t, outputs["spiking"], color="C3", lw=0.8, label="nengo, spiking")
+    ax.set(
+        title="A KerasLMU layer trained to delay, run in nengo",
+        xlabel="time step (1 ms)",
+        ylabel="output",
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.savefig(out, dpi=150)
     print(f"saved {out}")
 
 
