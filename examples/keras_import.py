@@ -74,8 +74,10 @@ def main(out):
     except ImportError:
         print(
             "keras-lmu is not installed (pip install -e '.[keras]'), so this example "
-            "does not train here. The figure below is from a run where it is, "
-            f"committed on {FIGURE_MADE}."
+            "does not train here. The figure below is from a run where it is "
+            f"(keras-lmu 0.9.0, keras 3.15.1, TensorFlow 2.21.0), committed on "
+            f"{FIGURE_MADE}: Keras NRMSE of the delay 0.048, nengo rate neurons vs "
+            "Keras max difference 9.2e-07, spiking neurons NRMSE 0.098."
         )
         show_committed_figure("keras_import.png", FIGURE_MADE)
         return
