@@ -83,8 +83,9 @@ def rate_function(neuron_type, surrogate_width=0.05):
     Examples
     --------
     >>> rates = rate_function(nengo.LIFRate())
-    >>> bool(np.allclose(rates(jnp.array([0.5, 2.0])),
-    ...                  nengo.LIFRate().rates(np.array([0.5, 2.0]), 1, 0)))
+    >>> currents = np.array([0.5, 2.0])
+    >>> bool(np.allclose(rates(jnp.asarray(currents)),
+    ...                  nengo.LIFRate().rates(currents, 1, 0).ravel()))
     True
     """
     base = neuron_type
