@@ -54,13 +54,13 @@ MAX_RATE = 400.0  # Hz: activities are rates / MAX_RATE
 
 TASKS = {
     "mnist1d": dict(
-        order=32,
-        theta_steps=20,
+        order=24,
+        theta_steps=40,
         n_hidden=256,
         tau=0.02,
-        epochs=150,
-        learning_rate=3e-3,
-        hold=4,
+        epochs=60,
+        learning_rate=1e-2,
+        hold=1,
         noise=0.1,
     ),
     "psdigits": dict(
