@@ -58,7 +58,7 @@ TASKS = {
         theta_steps=40,
         n_hidden=256,
         tau=0.02,
-        epochs=60,
+        epochs=30,
         learning_rate=1e-2,
         hold=1,
         noise=0.1,
@@ -252,10 +252,14 @@ def main():
             f"{r['peak rate (Hz)']:8.0f} {r['peak rate over 10 ms (Hz)']:8.0f} "
             f"{r['train seconds (wall)']:8.0f}"
         )
-    suffix = "_quick" if args.quick else ""
-    with open(args.out / f"train_lmu{suffix}.json", "w") as file:
-        json.dump({"cpus": cpus, "quick": args.quick, **results}, file, indent=2)
-    plot(results, args.out / f"train_lmu{suffix}.png")
+    # the tasks run earlier into the same file are kept
+    path = args.out / f"train_lmu{'_quick' if args.quick else ''}.json"
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    saved.update({"cpus": cpus, "quick": args.quick, **results})
+    path.write_text(json.dumps(saved, indent=2))
+    plot(
+        {name: saved[name] for name in TASKS if name in saved}, path.with_suffix(".png")
+    )
 
 
 if __name__ == "__main__":
