@@ -679,6 +679,43 @@ class LMU(nengo.Network):
             elif connection.post_obj is memory.output:
                 connection.transform = memory.Bd
 
+    def _activities(self, inputs, last_step_only=False):
+        """Hidden activities as the output connection delivers them."""
+        n_seqs, n_steps, _ = inputs.shape
+        feedback = loop_transfer_function(self.synapse or nengo.Lowpass(0), self.dt)
+        cell_weights = {
+            name: value
+            for name, value in self._cell_weights.items()
+            if name in CELL_WEIGHT_SHAPES
+        }
+        if self.synapse is not None:
+            num, den = loop_transfer_function(self.synapse, self.dt)
+            num = np.concatenate([np.zeros(len(den) - len(num)), num])
+        chunk = max(1, ACTIVITY_CHUNK_SIZE // (n_steps * self.n_hidden))
+        activities = []
+        for start in range(0, n_seqs, chunk):
+            hidden, _ = evaluate_cell(
+                inputs[start : start + chunk],
+                self.memory.Ad,
+                self.memory.Bd,
+                cell_weights,
+                self._rates,
+                feedback=feedback,
+                memory_delay=self.memory.lag,
+            )
+            if self.synapse is not None:
+                hidden = scipy.signal.lfilter(num, den, hidden, axis=1)
+            activities.append(hidden[:, -1] if last_step_only else hidden)
+        return np.concatenate(activities)
+
+    def _rates(self, currents):
+        """The hidden layer's activation: its neurons' rates for ``currents``."""
+        if self.linear_hidden:
+            return currents
+        flat = currents.reshape(-1, self.n_hidden)
+        ones, zeros = np.ones(self.n_hidden), np.zeros(self.n_hidden)
+        return self.neuron_type.rates(flat, ones, zeros).reshape(currents.shape)
+
     @classmethod
     def from_keras(cls, layer, dt=0.001, neuron_type=None, **kwargs):
         """An LMU computing what a trained KerasLMU layer computes.
