@@ -224,8 +224,8 @@ def plot(results, path):
     axes[1].set_xticks(np.arange(3) + width * (len(results) - 1) / 2)
     axes[1].set_xticklabels(["trained", "rate", "spiking"])
     axes[1].set_ylabel("test accuracy (%)")
-    axes[1].set_ylim(80, 100)
-    axes[1].legend()
+    axes[1].set_ylim(50, 100)
+    axes[1].legend(loc="lower right")
     fig.savefig(path, dpi=100)
 
 
