@@ -548,8 +548,9 @@ class LMU(nengo.Network):
         at threshold) the gradient is a smooth surrogate's. When it returns the
         network holds the trained weights (the best on the validation set if
         there is one): `predict`, and a nengo simulation with rate neurons,
-        reproduce the trained outputs, in simulators built before (refit, not
-        changed) or after: a simulator built earlier keeps the old weights.
+        reproduce the trained outputs. It may be called before or after a
+        Simulator is built from the network: a simulator built afterwards has the
+        trained weights, one built before keeps the weights it was built with.
 
         Needs the ``train`` extra: ``pip install nengo-lmu[train]`` (JAX and
         optax). Training runs on JAX's default device.
