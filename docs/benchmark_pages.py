@@ -18,6 +18,7 @@ BENCHMARKS = {
     "online_learning": "python benchmarks/online_learning.py --tasks recipe pes "
     "product cost",
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
+    "train_lmu": "python benchmarks/train_lmu.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
 }
@@ -240,6 +241,39 @@ def sequence_digits(results, has_figure):
     return "\n".join(out)
 
 
+def train_lmu(results, has_figure):
+    """Test accuracy of the trained LMUs, rate and spiking, and training times."""
+    rows = []
+    for name, label in [("mnist1d", "MNIST-1D"), ("psdigits", "psDigits")]:
+        if name not in results:
+            continue
+        run = results[name]
+        rows.append(
+            [
+                f"{label} ({run['n_test']} test)",
+                f"{100 * run['trained (predict)']:.1f}%",
+                f"{100 * run['nengo rate']:.1f}%",
+                f"{100 * run['nengo spiking']:.1f}%",
+                f"{run['peak rate (Hz)']:.0f} / {run['peak rate over 10 ms (Hz)']:.0f}",
+                f"{run['train seconds (wall)']:.0f} ({run['epochs run']} epochs)",
+            ]
+        )
+    text = table(
+        [
+            "task",
+            "trained (``predict``)",
+            "nengo, rate",
+            "nengo, spiking",
+            "peak rate (Hz): sequence / 10 ms",
+            f"training (s, {results['cpus']} CPUs)",
+        ],
+        rows,
+    )
+    if has_figure:
+        text += "\n" + figure("train_lmu", "Validation accuracy and test accuracy")
+    return text
+
+
 def loihi_delay(results, has_figure):
     """The learned delay's NRMSE, and its linear-readout bound, per simulator."""
     rows = []
@@ -310,6 +344,7 @@ RENDERERS = {
     "memory_fft": memory_fft,
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,
+    "train_lmu": train_lmu,
     "loihi_delay": loihi_delay,
     "loihi_lmu": loihi_lmu,
 }

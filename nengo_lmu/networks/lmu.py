@@ -1,5 +1,6 @@
 """The Legendre Memory Unit cell as a nengo network, learning online."""
 
+import importlib
 import inspect
 from collections.abc import Mapping
 
@@ -9,8 +10,9 @@ import scipy.signal
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.discretize import as_loop_synapse, loop_transfer_function
+from nengo_lmu.discretize import as_loop_synapse, discretize, loop_transfer_function
 from nengo_lmu.interop.keras import keras_lmu_arguments
+from nengo_lmu.legendre import legendre_delay
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.sequence import CELL_WEIGHT_SHAPES, evaluate_cell
 from nengo_lmu.validation import (
@@ -529,6 +531,165 @@ class LMU(nengo.Network):
         self._cell_weights["W_y"] = decoders.T
         self.weight_connections["W_y"].transform = decoders.T
         return info
+
+    def train(
+        self,
+        inputs,
+        targets,
+        epochs,
+        loss="mse",
+        batch_size=32,
+        learning_rate=1e-3,
+        validation_split=0.0,
+        patience=None,
+        train_theta=False,
+        noise=0.0,
+        surrogate_width=0.05,
+        seed=None,
+        progress_bar=True,
+    ):
+        """Train the whole cell by backpropagation (JAX), and install the weights.
+
+        Trains every weight the cell has (the encoders ``"input"``, ``"bias"``,
+        ``"hidden"``, ``"memory"`` and the kernels ``"memory"``, ``"input"``,
+        ``"hidden"``, ``"bias"``, ``"output"`` that exist), and ``theta`` if
+        ``train_theta``, with Adam on minibatches. The forward pass is
+        `predict`'s computation (the same step timing, synapses and memory lag);
+        where the neurons' rate function has no useful gradient (LIF below and
+        at threshold) the gradient is a smooth surrogate's. When it returns the
+        network holds the trained weights (the best on the validation set if
+        there is one): `predict`, and a nengo simulation with rate neurons,
+        reproduce the trained outputs. It may be called before or after a
+        Simulator is built from the network: a simulator built afterwards has the
+        trained weights, one built before keeps the weights it was built with.
+
+        Needs the ``train`` extra: ``pip install nengo-lmu[train]`` (JAX and
+        optax). Training runs on JAX's default device.
+
+        Parameters
+        ----------
+        inputs : (n_seqs, n_steps, size_in) array_like
+            Input sequences, one row per simulator time step.
+        targets : (n_seqs, n_steps, size_out) or (n_seqs, size_out) array_like
+            Target outputs at every step, or at the last step only (then the
+            memory is evaluated in its fastest parallel form).
+        epochs : int
+            Passes over the training sequences (>= 1).
+        loss : {"mse", "crossentropy"}, optional
+            Mean squared error, or softmax cross-entropy of the outputs as
+            logits against one-hot ``targets``.
+        batch_size : int, optional
+            Sequences per update.
+        learning_rate : float, optional
+            Adam's learning rate.
+        validation_split : float, optional
+            Fraction of the sequences (the last ones, in [0, 1)) held out to
+            choose the best epoch.
+        patience : int or None, optional
+            Stop after this many epochs without a better validation loss.
+        train_theta : bool, optional
+            Train the memory's window length too (exact memory only).
+        noise : float, optional
+            Standard deviation of Gaussian noise added to the hidden activities
+            in training, which makes the outputs robust to spike noise.
+        surrogate_width : float, optional
+            Width (in units of current) of the LIF surrogate gradient.
+        seed : int or None, optional
+            Seed of the minibatch order and the noise.
+        progress_bar : bool or nengo.utils.progress.ProgressBar, optional
+            Nengo's progress bar (True: the default one).
+
+        Returns
+        -------
+        history : dict
+            ``"loss"`` (training loss of each epoch), ``"epochs"``, and with a
+            validation set ``"val_loss"``, ``"best_epoch"`` and (cross-entropy)
+            ``"val_accuracy"``.
+
+        Examples
+        --------
+        Train a small network to report the sign of the sum of its input:
+
+        >>> import nengo
+        >>> lmu = LMU(theta=0.02, order=4, n_hidden=16, size_out=2,
+        ...           neuron_type=nengo.RectifiedLinear(), seed=0)
+        >>> rng = np.random.default_rng(0)
+        >>> inputs = rng.standard_normal((200, 20, 1))
+        >>> labels = (inputs.sum(axis=(1, 2)) > 0).astype(int)
+        >>> history = lmu.train(inputs, np.eye(2)[labels], epochs=20,
+        ...                     loss="crossentropy", learning_rate=0.01,
+        ...                     seed=0, progress_bar=False)
+        >>> accuracy = np.mean(lmu.predict(inputs)[:, -1].argmax(-1) == labels)
+        >>> bool(accuracy > 0.9)
+        True
+        """
+        try:
+            training = importlib.import_module("nengo_lmu.training")
+        except ImportError as error:
+            if error.name not in ("jax", "jaxlib", "optax"):
+                raise
+            raise ValidationError(
+                f"needs JAX and optax, which are not installed ({error}): "
+                "pip install nengo-lmu[train]",
+                attr="train",
+                obj=self,
+            ) from None
+        return training.train_lmu(
+            self,
+            inputs,
+            targets,
+            epochs,
+            loss=loss,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_split=validation_split,
+            patience=patience,
+            train_theta=train_theta,
+            noise=noise,
+            surrogate_width=surrogate_width,
+            seed=seed,
+            progress_bar=progress_bar,
+        )
+
+    def _install_weights(self, weights, theta=None):
+        """Make ``weights`` (cell weights by name) and ``theta`` the network's."""
+        gain = None if self.linear_hidden else self.hidden.gain
+        for name, value in weights.items():
+            self._cell_weights[name] = value
+            if name == "bias" and not self.linear_hidden:
+                self.hidden.bias = value
+                continue
+            connection = self.weight_connections[name]
+            if connection.pre_obj is not self.input and value.ndim == 1:
+                value = value[:, None]  # from the constant Node
+            elif isinstance(connection.post_obj, nengo.ensemble.Neurons) and (
+                gain is not None
+            ):
+                # nengo multiplies the input of neurons by their gain
+                value = value / gain[:, None]
+            connection.transform = value
+        if theta is None:
+            return
+        memory = self.memory
+        if memory.n_neurons is not None:
+            raise ValidationError(
+                "cannot be changed in a neural memory once it is constructed",
+                attr="theta",
+                obj=self,
+            )
+        # theta is read-only once set; nengo resets a parameter by deleting it
+        for network in (memory, self):
+            del network.theta
+            network.theta = theta
+        memory.A, memory.B = legendre_delay(theta, memory.order)
+        memory.Ad, memory.Bd = discretize(
+            memory.A, memory.B, memory.dt, method=memory.discretizer
+        )
+        for connection in memory.connections:  # the exact memory's Ad and Bd
+            if connection.pre_obj is memory.output:
+                connection.transform = memory.Ad
+            elif connection.post_obj is memory.output:
+                connection.transform = memory.Bd
 
     def _activities(self, inputs, last_step_only=False):
         """Hidden activities as the output connection delivers them."""
