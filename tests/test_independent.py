@@ -6,6 +6,7 @@ a bound that the math implies, so that a wrong sign, index or factor in the
 library fails a test rather than being reproduced by it.
 """
 
+import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
@@ -19,7 +20,12 @@ from nengo_lmu import (
     evaluate_memory,
     legendre_delay,
     legendre_readout,
+    synapse_mapping,
 )
+from nengo_lmu.discretize import lead_correction
+from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
+from nengo_lmu.realize import balanced_realization, realize, state_scaling
+from nengo_lmu.sequence import impulse_response
 
 
 def closed_form_system(theta, order):
@@ -133,3 +139,111 @@ def test_feedforward_cell_delays_the_memory(memory_delay, method, rng):
             )
             assert np.allclose(seen[k], late, atol=1e-9)
             assert np.allclose(h[k], expected, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Edge cases found by mutation testing (see docs/development.rst)
+# ---------------------------------------------------------------------------
+
+
+def test_euler_max_dt_of_undamped_oscillator():
+    """Eigenvalues on the imaginary axis (other than 0): Euler is never stable."""
+    assert euler_max_dt(np.array([[0.0, 1.0], [-1.0, 0.0]])) == 0.0
+
+
+def test_euler_message_names_the_legendre_bound():
+    """The message gives the smallest stable theta / dt, and the one asked for."""
+    A, B = legendre_delay(2.0, 16)
+    with pytest.raises(
+        ValidationError, match=r"theta / dt >= 59\.72 steps \(here 50\)"
+    ):
+        discretize(A, B, dt=2.0 / 50, method="euler")
+    # not a Legendre memory: no such sentence
+    with pytest.raises(ValidationError, match="dt") as error:
+        discretize(0.5 * A, B, dt=2.0 / 25, method="euler")
+    assert "Legendre" not in str(error.value)
+
+
+def test_lead_correction_per_dimension():
+    """One lead per state dimension: the closed form of `lead_correction`."""
+    Ad, Bd = discretize(*legendre_delay(1.0, 3), 0.001)
+    mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), 0.001)
+    lead, tau = np.array([1e-3, 2e-3, 0.5e-3]), 0.1
+    corrected = lead_correction(mapping, lead, tau)
+    D = np.diag(lead)
+    M = (mapping.recurrent_transform - np.eye(3)) / tau
+    expected = mapping.recurrent_transform @ np.linalg.inv(np.eye(3) + D @ M)
+    assert np.allclose(corrected.recurrent_transform, expected, atol=1e-12)
+    (b0,), (b,) = mapping.input_transforms, corrected.input_transforms
+    assert np.allclose(b, (tau * np.eye(3) - expected @ D) @ b0 / tau, atol=1e-12)
+    with pytest.raises(ValidationError, match="lead"):
+        lead_correction(mapping, tau, tau)
+
+
+def test_nrmse_edge_cases():
+    assert nrmse([3.0], [2.0]) == pytest.approx(0.5)
+    assert nrmse(np.ones((2, 3)), 2 * np.ones((2, 3)), axis=-2) == pytest.approx(0.5)
+    with pytest.raises(ValidationError, match="axis"):
+        nrmse(np.ones((2, 3)), np.ones((2, 3)), axis=2)
+    with pytest.raises(ValidationError, match="target.*zero"):
+        nrmse([1.0, 2.0], [0.0, 0.0])
+    with pytest.raises(ValidationError, match="target"):
+        nrmse(1.0, 1.0)
+
+
+def test_periodic_delay_of_odd_length():
+    x = np.cos(2 * np.pi * np.arange(9) / 9)
+    assert np.allclose(periodic_delay(x, 2), np.roll(x, 2))
+
+
+def test_delay_process_options():
+    assert Delay(0.01, seed=3).seed == 3
+    with pytest.raises(ValidationError, match="size"):
+        Delay(0.01, size=0)
+
+
+def test_orders_and_steps_at_least_one():
+    with pytest.raises(ValidationError, match="order"):
+        legendre_readout(0, [0.5])
+    with pytest.raises(ValidationError, match="n_steps"):
+        impulse_response([[0.5]], [[1.0]], n_steps=0)
+    A, B = legendre_delay(0.1, 3)
+    with pytest.raises(ValidationError, match="n_steps"):
+        state_scaling(A, B, band_limit=None, input_process=WHITE, n_steps=0)
+
+
+WHITE = nengo.processes.WhiteSignal(5.0, high=10, rms=0.3)
+
+
+def test_realize_passes_the_expected_input_on():
+    """`realize` with a process is the balanced system scaled with that process, at
+    that dt, n_steps and rng."""
+    A, B = legendre_delay(0.1, 3)
+    C = legendre_readout(3, np.linspace(0, 1, 7))
+    options = dict(input_process=WHITE, dt=0.002, n_steps=3000)
+    T, _ = realize(A, B, C, rng=np.random.RandomState(1), **options)
+    T_balanced, T_balanced_inv = balanced_realization(A, B, C)
+    T_scale, _ = state_scaling(
+        T_balanced_inv @ A @ T_balanced,
+        T_balanced_inv @ B,
+        rng=np.random.RandomState(1),
+        **options,
+    )
+    assert np.allclose(T, T_balanced @ T_scale, rtol=1e-12)
+    other_seed, _ = realize(A, B, C, rng=np.random.RandomState(2), **options)
+    assert not np.allclose(other_seed, T, rtol=1e-3)
+    other_dt, _ = realize(
+        A, B, C, rng=np.random.RandomState(1), **{**options, "dt": 0.001}
+    )
+    assert not np.allclose(other_dt, T, rtol=1e-3)
+    default_dt, _ = realize(
+        A, B, C, input_process=WHITE, n_steps=3000, rng=np.random.RandomState(1)
+    )
+    assert np.allclose(default_dt, other_dt, rtol=1e-12)
+
+
+def test_balanced_realization_of_large_gains():
+    """A minimal system with large Hankel singular values is balanced, not refused."""
+    A, B = legendre_delay(0.1, 4)
+    T, T_inv = balanced_realization(A, 1e4 * B, 1e4 * np.ones((1, 4)))
+    assert np.allclose(T @ T_inv, np.eye(4), atol=1e-8)

