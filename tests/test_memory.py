@@ -8,7 +8,6 @@ from scipy.signal import cont2discrete
 from nengo_lmu import (
     LegendreMemory,
     discretize,
-    legendre_delay,
     legendre_readout,
     synapse_mapping,
 )

@@ -15,7 +15,6 @@ from scipy.linalg import solve_continuous_lyapunov
 from scipy.signal import cont2discrete, lfilter
 
 from nengo_lmu import LMU, LegendreMemory, nrmse
-from nengo_lmu.legendre import legendre_delay
 
 
 def closed_form_system(theta, order):
