@@ -58,6 +58,7 @@ fi
 export MPLBACKEND=Agg
 echo "+ pytest tests/test_loihi.py"
 step=$SECONDS
-nice "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/test_loihi.py
+nice "$venv/bin/python" -m pytest -p no:cacheprovider -q -rs tests/test_loihi.py \
+    --require-run tests/test_loihi.py
 echo "tests took $((SECONDS - step)) s"
 echo "all took $((SECONDS - start)) s"

@@ -71,7 +71,8 @@ fi
 export MPLBACKEND=Agg TF_CPP_MIN_LOG_LEVEL=2
 echo "+ pytest tests/test_nengo_dl.py"
 step=$SECONDS
-nice "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/test_nengo_dl.py
+nice "$venv/bin/python" -m pytest -p no:cacheprovider -q -rs tests/test_nengo_dl.py \
+    --require-run tests/test_nengo_dl.py
 echo "tests took $((SECONDS - step)) s"
 
 echo "+ NENGO_LMU_QUICK=$quick python examples/nengo_dl_training.py"

@@ -18,6 +18,8 @@ import pytest
 nengo.rc.set("decoder_cache", "enabled", "False")
 
 REFERENCE = "nengo.Simulator"
+# Files (as in node ids) in which at least one test ran, for --require-run.
+FILES_RUN = set()
 
 
 def simulator_path(config):
@@ -28,6 +30,18 @@ def simulator_path(config):
 def runs_on(path, backend):
     """Whether the simulator at ``path`` belongs to the package ``backend``."""
     return path == backend or path.startswith(f"{backend}.")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--require-run",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="fail unless at least one test whose file path ends with PATH ran "
+        "(passed or failed) rather than being skipped or deselected: for CI, where "
+        "a backend whose import broke would otherwise skip all its tests. Repeatable.",
+    )
 
 
 def pytest_configure(config):
@@ -64,6 +78,29 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and not report.skipped:
+        FILES_RUN.add(report.nodeid.split("::")[0])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    required = session.config.getoption("--require-run")
+    missing = [
+        path for path in required if not any(f.endswith(path) for f in FILES_RUN)
+    ]
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (
+            f"--require-run: no test ran in {', '.join(missing)} (all skipped, "
+            "deselected or not collected); see the skip reasons (-rs)"
+        )
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 class StepSequence(nengo.Process):

@@ -166,28 +166,40 @@ def test_learning_reduces_error(Simulator, seed, rule):
         ),
     ],
 )
-def test_neuron_types_and_options(Simulator, seed, neuron_type):
+def test_neuron_types_and_options(Simulator, seed, rng, neuron_type):
+    """Each neuron type, with every connection option and a neural memory, computes
+    what `~LMU.predict` says, through a 20 ms filter: NRMSE up to 0.13 (rate
+    types 0.09, Tanh 0.03, SpikingRectifiedLinear 0.41) over 3 seeds; the bounds
+    are about twice that. Wrong or missing output weights give 1 or more."""
+    lmu = LMU(
+        0.2,
+        4,
+        50,
+        size_out=2,
+        memory_d=2,
+        neuron_type=neuron_type,
+        memory_neurons=30,
+        memory_kwargs={"neuron_type": nengo.LIFRate()},
+        hidden_to_memory=True,
+        memory_to_memory=True,
+        input_to_hidden=True,
+        hidden_to_hidden=True,
+        kernels={"output": rng.standard_normal((2, 50)) / 50},
+        seed=seed,
+        add_to_container=False,
+    )
+    inputs = nengo.processes.WhiteSignal(1, high=5, rms=0.3).run_steps(300, rng=rng)
     with nengo.Network(seed=seed) as model:
-        stim = nengo.Node(nengo.processes.WhiteSignal(1, high=5, rms=0.3))
-        lmu = LMU(
-            0.2,
-            4,
-            50,
-            size_out=2,
-            memory_d=2,
-            neuron_type=neuron_type,
-            memory_neurons=30,
-            hidden_to_memory=True,
-            memory_to_memory=True,
-            input_to_hidden=True,
-            hidden_to_hidden=True,
-        )
+        model.add(lmu)
+        stim = nengo.Node(nengo.processes.PresentInput(inputs, 0.001))
         nengo.Connection(stim, lmu.input, synapse=None)
-        probe = nengo.Probe(lmu.output)
+        probe = nengo.Probe(lmu.output, synapse=0.02)
     with Simulator(model) as sim:
-        sim.run(0.2)
-    assert sim.data[probe].shape == (200, 2)
-    assert np.all(np.isfinite(sim.data[probe]))
+        sim.run(0.3)
+    assert sim.data[probe].shape == (300, 2)
+    predicted = nengo.Lowpass(0.02).filt(lmu.predict(inputs[None])[0], dt=0.001, y0=0)
+    bound = 0.8 if isinstance(neuron_type, nengo.SpikingRectifiedLinear) else 0.3
+    assert nrmse(sim.data[probe][50:], predicted[50:], axis=None) < bound
 
 
 @OCL_HALF_BUILT

@@ -13,6 +13,7 @@ import re
 
 import nengo
 import numpy as np
+from scipy.signal import cont2discrete
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -688,6 +689,13 @@ def test_legendre_delay_is_finite_or_refused(theta, order):
         return
     assert A.shape == (order, order) and B.shape == (order, 1)
     assert np.all(np.isfinite(A)) and np.all(np.isfinite(B))
+    # the closed form: theta A = (2i + 1) (-1 if i < j else (-1)^(i - j + 1)), and
+    # theta B = (2i + 1) (-1)^i, up to rounding of the division by theta
+    i, j = np.meshgrid(np.arange(order), np.arange(order), indexing="ij")
+    scale = 2 * i + 1
+    assert np.all(np.sign(A) == np.where(i < j, -1, (-1.0) ** (i - j + 1)))
+    assert np.allclose(A * theta, scale * np.sign(A), rtol=1e-12, atol=0)
+    assert np.allclose(B[:, 0] * theta, scale[:, 0] * (-1.0) ** i[:, 0], rtol=1e-12)
 
 
 @SETTINGS
@@ -706,6 +714,13 @@ def test_discretize_is_stable_or_refused(theta, order, dt, method):
         return
     assert np.all(np.isfinite(Ad)) and np.all(np.isfinite(Bd))
     assert np.max(np.abs(np.linalg.eigvals(Ad))) <= 1 + 1e-12
+    # and it is the discretisation asked for (scipy's, where scipy's is finite)
+    with np.errstate(all="ignore"):
+        scipy_Ad, scipy_Bd, *_ = cont2discrete((A, B, np.eye(order), 0 * B), dt, method)
+    if np.all(np.isfinite(scipy_Ad)) and np.all(np.isfinite(scipy_Bd)):
+        scale = max(1.0, np.abs(scipy_Ad).max(), np.abs(scipy_Bd).max())
+        assert np.allclose(Ad, scipy_Ad, rtol=1e-6, atol=1e-9 * scale)
+        assert np.allclose(Bd, scipy_Bd, rtol=1e-6, atol=1e-9 * scale)
 
 
 @SETTINGS
@@ -719,6 +734,15 @@ def test_synapse_mapping_is_finite_or_refused(tau, dt, theta):
         return
     assert np.all(np.isfinite(mapping.recurrent_transform))
     assert all(np.all(np.isfinite(b)) for b in mapping.input_transforms)
+    # a Lowpass loop x[k+1] = a x[k] + (1 - a) (A' x[k] + B' u[k]) is the memory
+    a = np.exp(-dt / tau) if tau > 0 else 0.0
+    (input_transform,) = mapping.input_transforms
+    loop = a * np.eye(4) + (1 - a) * mapping.recurrent_transform
+    # (to rounding of the loop's O(1) terms: Ad itself may have decayed to ~0)
+    assert np.allclose(loop, Ad, rtol=1e-6, atol=1e-9)
+    assert np.allclose(
+        (1 - a) * input_transform, Bd, rtol=1e-6, atol=1e-9 * max(1, np.abs(Bd).max())
+    )
 
 
 @SETTINGS

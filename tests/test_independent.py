@@ -1,0 +1,251 @@
+"""The pure math against computations that share no code with it.
+
+Each test here compares a function of `nengo_lmu` with a second computation
+written out independently (closed forms, scipy, numpy's Legendre series), or with
+a bound that the math implies, so that a wrong sign, index or factor in the
+library fails a test rather than being reproduced by it.
+"""
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+from numpy.polynomial import Legendre
+from scipy.signal import cont2discrete
+
+from nengo_lmu import (
+    discretize,
+    euler_max_dt,
+    evaluate_cell,
+    evaluate_memory,
+    legendre_delay,
+    legendre_readout,
+    synapse_mapping,
+)
+from nengo_lmu.discretize import lead_correction
+from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
+from nengo_lmu.realize import balanced_realization, realize, state_scaling
+from nengo_lmu.sequence import impulse_response
+
+
+def closed_form_system(theta, order):
+    """``(A, B)`` of the Legendre delay, written out entry by entry."""
+    A = np.zeros((order, order))
+    B = np.zeros((order, 1))
+    for i in range(order):
+        B[i, 0] = (2 * i + 1) * (-1) ** i / theta
+        for j in range(order):
+            A[i, j] = (2 * i + 1) * (-1 if i < j else (-1) ** (i - j + 1)) / theta
+    return A, B
+
+
+def scipy_discretization(theta, order, dt, method="zoh"):
+    A, B = closed_form_system(theta, order)
+    C, D = np.eye(order), np.zeros((order, 1))
+    Ad, Bd, *_ = cont2discrete((A, B, C, D), dt, method=method)
+    return Ad, Bd
+
+
+def shifted_legendre_readout(order, r):
+    """``P_i(2 r - 1)`` from numpy's Legendre series, one row per ``r``."""
+    r = np.atleast_1d(r)
+    return np.array([[Legendre.basis(i)(2 * x - 1) for i in range(order)] for x in r])
+
+
+@pytest.mark.parametrize("order", [2, 4, 6, 16, 32])
+def test_euler_refused_just_past_its_bound(order):
+    """Euler is accepted just inside its stability bound and refused just past
+    it, where the spectral radius exceeds 1 by only 1e-8 to 1e-6."""
+    A, B = closed_form_system(1.0, order)
+    max_dt = euler_max_dt(A)
+    Ad, Bd = discretize(A, B, max_dt * (1 - 1e-6), method="euler")
+    assert np.allclose(Ad, np.eye(order) + A * max_dt * (1 - 1e-6), rtol=0, atol=1e-15)
+    with pytest.raises(ValidationError, match="dt"):
+        discretize(A, B, max_dt * (1 + 1e-6), method="euler")
+
+
+@pytest.mark.parametrize("method", ["zoh", "euler", "bilinear"])
+def test_memory_steps_like_scipy_discretization(method, rng):
+    """`evaluate_memory` of `discretize` equals a recurrence with scipy's matrices."""
+    theta, order, dt = 0.1, 6, 0.001
+    Ad, Bd = discretize(*legendre_delay(theta, order), dt, method=method)
+    inputs = rng.standard_normal((300, 2))
+    states = evaluate_memory(inputs, Ad, Bd)
+
+    scipy_Ad, scipy_Bd = scipy_discretization(theta, order, dt, method)
+    m = np.zeros((order, 2))
+    expected = []
+    for u in inputs:
+        m = scipy_Ad @ m + scipy_Bd @ u[None, :]
+        expected.append(m.T.ravel())
+    assert np.allclose(states, expected, rtol=0, atol=1e-10)
+
+
+def test_readout_is_shifted_legendre_series():
+    r = np.linspace(0, 1, 11)
+    assert np.allclose(
+        legendre_readout(9, r), shifted_legendre_readout(9, r), rtol=0, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("order, theta_steps", [(6, 100), (12, 300)])
+def test_memory_holds_a_delayed_sinusoid(order, theta_steps):
+    """Readouts of a slow sinusoid match the sinusoid delayed by r theta (ZOH: half
+    a step less), with the error that the order allows."""
+    dt = 1.0
+    theta = theta_steps * dt
+    frequency = 0.5 / theta  # half a cycle per window
+    t = np.arange(20 * theta_steps) * dt
+    u = np.sin(2 * np.pi * frequency * t)[:, None]
+    Ad, Bd = discretize(*legendre_delay(theta, order), dt)
+    states = evaluate_memory(u, Ad, Bd)[-5 * theta_steps :]
+    r = np.array([0.0, 0.3, 0.7, 1.0])
+    decoded = states @ shifted_legendre_readout(order, r).T
+    delayed = np.sin(
+        2 * np.pi * frequency * (t[-5 * theta_steps :, None] - r * theta + dt / 2)
+    )
+    assert np.abs(decoded - delayed).max() < 0.01
+
+
+@pytest.mark.parametrize("memory_delay", [0, 2, 5])
+@pytest.mark.parametrize("method", ["fft", "recurrence"])
+def test_feedforward_cell_delays_the_memory(memory_delay, method, rng):
+    """With no feedback, the hidden layer sees the memory ``memory_delay`` steps
+    late: written out with scipy's matrices and a list of past states."""
+    theta, order, n_steps = 20.0, 4, 60
+    Ad, Bd = scipy_discretization(theta, order, 1.0)
+    weights = {
+        "e_x": rng.standard_normal((2, 3)),
+        "u_bias": rng.standard_normal(2),
+        "W_m": rng.standard_normal((5, 2 * order)),
+        "W_x": rng.standard_normal((5, 3)),
+        "bias": rng.standard_normal(5),
+    }
+    inputs = rng.standard_normal((2, n_steps, 3))
+    hidden, memory = evaluate_cell(
+        inputs, Ad, Bd, weights, np.tanh, memory_delay=memory_delay, method=method
+    )
+
+    for x, h, seen in zip(inputs, hidden, memory):
+        m = np.zeros((2, order))
+        history = []
+        for k in range(n_steps):
+            u = weights["e_x"] @ x[k] + weights["u_bias"]
+            m = m @ Ad.T + u[:, None] * Bd[:, 0]
+            history.append(m.ravel())
+            late = history[k - memory_delay] if k >= memory_delay else 0 * m.ravel()
+            expected = np.tanh(
+                weights["W_m"] @ late + weights["W_x"] @ x[k] + weights["bias"]
+            )
+            assert np.allclose(seen[k], late, atol=1e-9)
+            assert np.allclose(h[k], expected, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# Edge cases found by mutation testing (see docs/development.rst)
+# ---------------------------------------------------------------------------
+
+
+def test_euler_max_dt_of_undamped_oscillator():
+    """Eigenvalues on the imaginary axis (other than 0): Euler is never stable."""
+    assert euler_max_dt(np.array([[0.0, 1.0], [-1.0, 0.0]])) == 0.0
+
+
+def test_euler_message_names_the_legendre_bound():
+    """The message gives the smallest stable theta / dt, and the one asked for."""
+    A, B = legendre_delay(2.0, 16)
+    with pytest.raises(
+        ValidationError, match=r"theta / dt >= 59\.72 steps \(here 50\)"
+    ):
+        discretize(A, B, dt=2.0 / 50, method="euler")
+    # not a Legendre memory: no such sentence
+    not_legendre = A.copy()
+    not_legendre[-1, 0] *= 1.1
+    with pytest.raises(ValidationError, match="dt") as error:
+        discretize(not_legendre, B, dt=2.0 / 25, method="euler")
+    assert "Legendre" not in str(error.value)
+
+
+def test_lead_correction_per_dimension():
+    """One lead per state dimension: the closed form of `lead_correction`."""
+    Ad, Bd = discretize(*legendre_delay(1.0, 3), 0.001)
+    mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), 0.001)
+    lead, tau = np.array([1e-3, 2e-3, 0.5e-3]), 0.1
+    corrected = lead_correction(mapping, lead, tau)
+    D = np.diag(lead)
+    M = (mapping.recurrent_transform - np.eye(3)) / tau
+    expected = mapping.recurrent_transform @ np.linalg.inv(np.eye(3) + D @ M)
+    assert np.allclose(corrected.recurrent_transform, expected, atol=1e-12)
+    (b0,), (b,) = mapping.input_transforms, corrected.input_transforms
+    assert np.allclose(b, (tau * np.eye(3) - expected @ D) @ b0 / tau, atol=1e-12)
+    with pytest.raises(ValidationError, match="lead"):
+        lead_correction(mapping, tau, tau)
+
+
+def test_nrmse_edge_cases():
+    assert nrmse([3.0], [2.0]) == pytest.approx(0.5)
+    assert nrmse(np.ones((2, 3)), 2 * np.ones((2, 3)), axis=-2) == pytest.approx(0.5)
+    with pytest.raises(ValidationError, match="axis"):
+        nrmse(np.ones((2, 3)), np.ones((2, 3)), axis=2)
+    with pytest.raises(ValidationError, match="target.*zero"):
+        nrmse([1.0, 2.0], [0.0, 0.0])
+    with pytest.raises(ValidationError, match="target"):
+        nrmse(1.0, 1.0)
+
+
+def test_periodic_delay_of_odd_length():
+    x = np.cos(2 * np.pi * np.arange(9) / 9)
+    assert np.allclose(periodic_delay(x, 2), np.roll(x, 2))
+
+
+def test_delay_process_options():
+    assert Delay(0.01, seed=3).seed == 3
+    with pytest.raises(ValidationError, match="size"):
+        Delay(0.01, size=0)
+
+
+def test_orders_and_steps_at_least_one():
+    with pytest.raises(ValidationError, match="order"):
+        legendre_readout(0, [0.5])
+    with pytest.raises(ValidationError, match="n_steps"):
+        impulse_response([[0.5]], [[1.0]], n_steps=0)
+    A, B = legendre_delay(0.1, 3)
+    with pytest.raises(ValidationError, match="n_steps"):
+        state_scaling(A, B, band_limit=None, input_process=WHITE, n_steps=0)
+
+
+WHITE = nengo.processes.WhiteSignal(5.0, high=10, rms=0.3)
+
+
+def test_realize_passes_the_expected_input_on():
+    """`realize` with a process is the balanced system scaled with that process, at
+    that dt, n_steps and rng."""
+    A, B = legendre_delay(0.1, 3)
+    C = legendre_readout(3, np.linspace(0, 1, 7))
+    options = dict(input_process=WHITE, dt=0.002, n_steps=3000)
+    T, _ = realize(A, B, C, rng=np.random.RandomState(1), **options)
+    T_balanced, T_balanced_inv = balanced_realization(A, B, C)
+    T_scale, _ = state_scaling(
+        T_balanced_inv @ A @ T_balanced,
+        T_balanced_inv @ B,
+        rng=np.random.RandomState(1),
+        **options,
+    )
+    assert np.allclose(T, T_balanced @ T_scale, rtol=1e-12)
+    other_seed, _ = realize(A, B, C, rng=np.random.RandomState(2), **options)
+    assert not np.allclose(other_seed, T, rtol=1e-3)
+    other_dt, _ = realize(
+        A, B, C, rng=np.random.RandomState(1), **{**options, "dt": 0.001}
+    )
+    assert not np.allclose(other_dt, T, rtol=1e-3)
+    default_dt, _ = realize(
+        A, B, C, input_process=WHITE, n_steps=3000, rng=np.random.RandomState(1)
+    )
+    assert np.allclose(default_dt, other_dt, rtol=1e-12)
+
+
+def test_balanced_realization_of_large_gains():
+    """A minimal system with large Hankel singular values is balanced, not refused."""
+    A, B = legendre_delay(0.1, 4)
+    T, T_inv = balanced_realization(A, 1e4 * B, 1e4 * np.ones((1, 4)))
+    assert np.allclose(T @ T_inv, np.eye(4), atol=1e-8)
