@@ -8,7 +8,7 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
 from nengo_lmu.discretize import loop_transfer_function
-from nengo_lmu.networks.lmu import ridge_fit, spike_noise_variance
+from nengo_lmu.networks.lmu import ridge_fit, spike_noise_variance, whitening
 
 DT = 0.001
 
@@ -339,11 +339,9 @@ def test_data_init_equals_simulation(present_sequence, seed, rng, allclose):
         seed=seed,
     )
     inputs = 3 + 0.2 * rng.standard_normal((8, 120, 1))  # far from the default
-    silent_before = np.all(lmu.predict(inputs) == 0)
     targets = np.roll(inputs, 5, axis=1)
     info = lmu.fit(inputs, targets)
     assert info["init"]
-    assert not silent_before or True
     activities = lmu._activities(inputs).reshape(-1, 40)
     assert np.all(activities.max(axis=0) > 0)
     simulated = present_sequence(lmu, inputs[0])
@@ -356,6 +354,24 @@ def test_data_init_equals_simulation(present_sequence, seed, rng, allclose):
     assert not given.fit(inputs, targets)["init"]
     with pytest.raises(ValidationError, match="init.*given"):
         given.fit(inputs, targets, init="data")
+    linear = LMU(0.03, 5, 40, size_out=1, neuron_type=nengo.Direct())
+    assert not linear.fit(inputs, targets)["init"]
+    with pytest.raises(ValidationError, match="init.*Direct"):
+        linear.fit(inputs, targets, init="data")
+
+
+def test_whitening(rng):
+    """Unit covariance, except that directions under the floor stay at it."""
+    mixing = rng.standard_normal((4, 4)) * [1.0, 2.0, 0.5, 1e-4]
+    samples = 3 + rng.standard_normal((5000, 4)) @ mixing.T
+    mean, matrix = whitening(samples, floor=0)
+    white = (samples - mean) @ matrix.T
+    assert np.allclose(np.cov(white, rowvar=False, bias=True), np.eye(4), atol=1e-6)
+    mean, matrix = whitening(samples, floor=1e-2)
+    white = (samples - mean) @ matrix.T
+    variances = np.linalg.eigvalsh(np.cov(white, rowvar=False, bias=True))
+    assert np.allclose(variances[1:], 1, atol=1e-6)
+    assert variances[0] < 1e-4
 
 
 def test_seeds_follow_nengo():

@@ -37,7 +37,7 @@ ACTIVITY_CHUNK_SIZE = 2**23
 FIT_REGS = np.logspace(-6, 0, 25)
 HELD_OUT_EVERY = 5
 
-# Data-drawn hidden layers: whitening statistics from at most this many steps;
+# Data-drawn hidden layers: statistics from at most this many steps;
 # directions of less variance than the floor (relative to the largest) are not
 # amplified further; intercepts are kept under the cap, at which the gain is
 # already 20 times that of intercept 0.
@@ -493,15 +493,20 @@ class LMU(nengo.Network):
         that the LMU drew itself (none of ``kernels["memory"]``,
         ``kernels["input"]``, ``kernels["bias"]`` given) are drawn again,
         before solving, from the same random encoders and rates but with the
-        normalisation and intercepts of the data: the hidden layer's inputs
-        (memory states, and the input with ``input_to_hidden``) centred on
-        their means over ``inputs`` and whitened by their covariance, in place
-        of the white noise the constructor assumes, and each neuron's
-        intercept at its projection of a random training step. The hidden
-        Ensemble's gain and bias and the connections into it change with them
-        (see `kernels`). ``init="auto"`` (the default) does this when the LMU
-        drew its kernels and has rate or spiking neurons, the first time `fit`
-        is called; ``init=None`` keeps the hidden layer.
+        normalisation and intercepts of the data, in place of the white noise
+        the constructor assumes. The hidden layer's inputs (memory states, and
+        the input with ``input_to_hidden``) are centred on their means over
+        ``inputs``; every other neuron sees them whitened (each direction of
+        the data at unit variance, `whitening`), the others normalised as the
+        constructor does but with each memory channel and the input rescaled
+        to the data's rms (whitening helps data unlike white noise, such as
+        digits, and hurts where small directions do not matter; the solve
+        weighs both halves). Each neuron's intercept is its projection at a
+        random quantile of the training steps. The hidden Ensemble's gain and
+        bias and the connections into it change with them (see `kernels`).
+        ``init="auto"`` (the default) does this when the LMU drew its kernels
+        and has rate or spiking neurons, the first time `fit` is called;
+        ``init=None`` keeps the hidden layer.
 
         A Simulator built before `fit` keeps the weights it was built with;
         Simulators built afterwards get the new ones.
@@ -581,16 +586,17 @@ class LMU(nengo.Network):
             raise ValidationError(
                 f"must be 'auto', 'data' or None (got {init!r})", attr="init", obj=self
             )
+        can_redraw = self._drawn_kernels and not self.linear_hidden
         redraw = init == "data" or (
-            init == "auto" and self._drawn_kernels and not self._drawn_from_data
+            init == "auto" and can_redraw and not self._drawn_from_data
         )
-        if redraw and (not self._drawn_kernels or self.linear_hidden):
+        if redraw and not can_redraw:
             raise ValidationError(
-                "'data' draws the hidden layer's kernels again, but "
+                "is 'data', which draws the hidden layer's kernels again, but "
                 + (
-                    "they were given (kernels['memory'], 'input' or 'bias')"
-                    if self.linear_hidden is False
-                    else "a linear hidden layer (Direct) has none to draw"
+                    "a linear hidden layer (Direct) has none to draw"
+                    if self.linear_hidden
+                    else "they were given (kernels['memory'], 'input' or 'bias')"
                 ),
                 attr="init",
                 obj=self,
@@ -784,21 +790,25 @@ class LMU(nengo.Network):
         encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
             self.n_hidden, input_size, rng=rng
         )
-        if samples is None:
-            # Each memory channel's state to unit rms, the input by radius.
-            _, T_inv = self.memory.realization()
-            normalise = scipy.linalg.block_diag(
-                np.kron(np.eye(self.memory_d), T_inv),
-                np.eye(input_size - memory_size) / (self.radius / 2),
-            )
-            mean = np.zeros(input_size)
-        else:
-            mean, normalise = whitening(samples)
+        # Each memory channel's state to unit rms, the input by radius.
+        _, T_inv = self.memory.realization()
+        normalise = scipy.linalg.block_diag(
+            np.kron(np.eye(self.memory_d), T_inv),
+            np.eye(input_size - memory_size) / (self.radius / 2),
+        )
+        mean = np.zeros(input_size)
+        directions = encoders @ normalise
+        if samples is not None:
+            channels = [self.order] * self.memory_d + [input_size - memory_size]
+            mean, normalisations = data_normalisations(samples, normalise, channels)
+            for i, matrix in enumerate(normalisations):
+                part = slice(i, None, len(normalisations))
+                directions[part] = encoders[part] @ matrix
             # distinct steps: no neuron's threshold exactly at a repeated state
             # (such as the zero state at the start of every sequence)
             rows = np.unique(samples, axis=0)
             rows = rows[rng.permutation(len(rows))[:INTERCEPT_SAMPLES]]
-            projections = encoders @ normalise @ (rows - mean).T / HIDDEN_RADIUS
+            projections = directions @ (rows - mean).T / HIDDEN_RADIUS
             levels = rng.uniform(size=self.n_hidden)
             intercepts = np.array(
                 [np.quantile(p, q) for p, q in zip(projections, levels)]
@@ -808,7 +818,7 @@ class LMU(nengo.Network):
             gain, bias = np.ones(self.n_hidden), np.zeros(self.n_hidden)
         else:
             gain, bias = neuron_type.gain_bias(max_rates, intercepts)
-        kernels = gain[:, None] * encoders @ normalise / HIDDEN_RADIUS
+        kernels = gain[:, None] * directions / HIDDEN_RADIUS
         bias = bias - kernels @ mean
 
         if self.memory_d == self.size_in:
@@ -876,14 +886,32 @@ def _kernel_seed(network):
     return int(np.random.randint(np.iinfo(np.int32).max))
 
 
+def data_normalisations(samples, normalise, channels):
+    """The mean of the rows of ``samples`` (the hidden layer's inputs) and two
+    normalisations of them: whitening (every direction of the data at unit
+    variance, `whitening`), and ``normalise`` (the constructor's) with each of
+    ``channels`` (sizes of consecutive blocks: memory channels, then the
+    input) rescaled to unit rms per dimension."""
+    if len(samples) > WHITENING_SAMPLES:
+        rows = np.linspace(0, len(samples) - 1, WHITENING_SAMPLES).astype(int)
+        samples = samples[rows]
+    mean, white = whitening(samples)
+    normalised = (samples - mean) @ normalise.T
+    scale = np.ones(len(mean))
+    start = 0
+    for size in channels:
+        block = slice(start, start + size)
+        power = np.mean(normalised[:, block] ** 2) if size else 1.0
+        scale[block] = 1 / np.sqrt(max(power, 1e-300))
+        start += size
+    return mean, [white, scale[:, None] * normalise]
+
+
 def whitening(samples, floor=None):
     """Mean and whitening matrix of the rows of ``samples``: ``(x - mean) @
     matrix.T`` has unit covariance, except along directions whose variance is
     under ``floor`` times the largest, which are scaled as if at that floor."""
     floor = WHITENING_FLOOR if floor is None else floor
-    if len(samples) > WHITENING_SAMPLES:
-        rows = np.linspace(0, len(samples) - 1, WHITENING_SAMPLES).astype(int)
-        samples = samples[rows]
     mean = samples.mean(axis=0)
     variances, vectors = np.linalg.eigh(np.cov(samples, rowvar=False, bias=True))
     variances = np.maximum(variances, floor * max(variances.max(), 1e-300))
