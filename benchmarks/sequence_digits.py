@@ -329,7 +329,7 @@ def plot(results, path):
     ]
     fig, ax = plt.subplots(figsize=(8, 3.5))
     width = 0.38
-    for i, task in enumerate(["sequential", "permuted"]):
+    for i, task in enumerate(results):
         values = [100 * results[task].get(name, np.nan) for name in names]
         positions = np.arange(len(names)) + (i - 0.5) * width
         bars = ax.bar(positions, values, width, label=task)
@@ -349,6 +349,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--skip-keras", action="store_true")
+    parser.add_argument(
+        "--tasks", nargs="+", default=["sequential", "permuted"], help="digit orders"
+    )
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
 
@@ -358,7 +361,7 @@ def main():
     has_keras = has_keras and not args.skip_keras
 
     results = {}
-    for task in ["sequential", "permuted"]:
+    for task in args.tasks:
         permuted = task == "permuted"
         results[task] = fit_task(permuted, args.seed)
         results[task].update(defaults_task(permuted, args.seed))

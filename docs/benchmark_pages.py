@@ -202,6 +202,8 @@ def figure_only(name):
 def sequence_digits(results, has_figure):
     """Test accuracy of each network, and the fit timings."""
     names = [
+        ("defaults", "``LMU.fit`` defaults (order 32, 1000 neurons), rate neurons"),
+        ("defaults-spiking", "the same, spiking neurons (fitted for their noise)"),
         ("fit", "``LMU.fit``, rate neurons"),
         ("fit-spiking", "the same weights, spiking neurons"),
         ("keras-tensorflow", "KerasLMU trained with backprop, in TensorFlow"),
@@ -212,7 +214,11 @@ def sequence_digits(results, has_figure):
     rows = [
         [label]
         + [
-            f"{100 * results[task][name]:.1f}%" if name in results[task] else "not run"
+            (
+                f"{100 * results[task][name]:.1f}%"
+                if name in results.get(task, {})
+                else "not run"
+            )
             for task in tasks
         ]
         for name, label in names
