@@ -391,10 +391,15 @@ def test_seeds_follow_nengo():
     assert np.array_equal(first, again[0]) and np.array_equal(second, again[1])
     other = model(2)
     assert not np.allclose(first, other[0])
-    np.random.seed(5)
-    unseeded = LMU(0.1, 4, 10, add_to_container=False).kernels["memory"]
-    np.random.seed(5)
-    assert np.array_equal(unseeded, LMU(0.1, 4, 10).kernels["memory"])
+    # unseeded models: different places differ, and every run is the same
+    with nengo.Network():
+        first, second = LMU(0.1, 4, 10), LMU(0.1, 4, 10)
+    assert not np.allclose(first.kernels["memory"], second.kernels["memory"])
+    with nengo.Network():
+        again = LMU(0.1, 4, 10)
+    assert np.array_equal(first.kernels["memory"], again.kernels["memory"])
+    outside = LMU(0.1, 4, 10, add_to_container=False).kernels["memory"]
+    assert np.array_equal(outside, LMU(0.1, 4, 10).kernels["memory"])
     assert np.array_equal(
         LMU(0.1, 4, 10, seed=7).kernels["memory"],
         LMU(0.1, 4, 10, seed=7).kernels["memory"],

@@ -91,10 +91,12 @@ class LMU(nengo.Network):
     unseeded LMUs in one model differ, and the same model seed gives the same
     kernels. (nengo draws its seeds at build time, from all the objects of a
     network; the kernels are drawn when the LMU is created, so they cannot be
-    the seeds nengo would give the LMU.) Created outside any seeded network, an
-    unseeded LMU draws its seed from numpy's global random state, as nengo
-    seeds an unseeded model: set ``seed`` (or ``np.random.seed``) to repeat
-    it. The seed used is ``kernel_seed``.
+    the seeds nengo would give the LMU.) Created outside any seeded network,
+    an unseeded LMU's seed comes from its place in the networks around it
+    alone, the same on every run (where nengo would draw a random seed for an
+    unseeded model), and outside any network (or with
+    ``add_to_container=False``) it is fixed: such LMUs have the same kernels
+    until they are given a ``seed``. The seed used is ``kernel_seed``.
 
     **Learning.** The output :math:`y` (``size_out`` dimensions) is a connection
     from the hidden neurons, with weights :math:`W_y` (zero unless given in
@@ -882,23 +884,25 @@ def _kernel_seed(network):
 
     nengo seeds an unseeded object at build time from its parent network's seed
     and its place among the parent's objects (`nengo.builder.network`); the
-    kernels are drawn when the LMU is constructed, before its siblings are all
+    kernels are drawn when the LMU is created, before its siblings are all
     known, so this derives the seed from the nearest seeded network around the
     LMU and the LMU's path of places among the networks under it. Without a
-    seeded network around it (or outside any network), the seed is drawn from
-    numpy's global random state, as nengo seeds an unseeded model.
+    seeded network around it the seed comes from the path alone (a fixed seed
+    outside any network), so that it is the same on every run.
     """
-    path, child = [], network
+    path, child, seed = [], network, None
     for parent in reversed(list(nengo.Network.context)):
         places = [i for i, sibling in enumerate(parent.networks) if sibling is child]
         if not places:
             break
-        path.append(places[0])
+        path.insert(0, places[0])
         if parent.seed is not None:
-            sequence = np.random.SeedSequence([parent.seed, *reversed(path)])
-            return int(sequence.generate_state(1)[0] % np.iinfo(np.int32).max)
+            seed = parent.seed
+            break
         child = parent
-    return int(np.random.randint(np.iinfo(np.int32).max))
+    entropy = [0, *path] if seed is None else [1, seed, *path]
+    sequence = np.random.SeedSequence(entropy)
+    return int(sequence.generate_state(1)[0] % np.iinfo(np.int32).max)
 
 
 def data_normalisations(samples, normalise, channels):
