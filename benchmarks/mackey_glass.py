@@ -34,7 +34,7 @@ NRMSE in nengo and the neurons' mean firing rate.
 Prints a table; writes ``mackey_glass.json`` and ``mackey_glass.png``. From the
 repository root::
 
-    python benchmarks/mackey_glass.py --seeds 0 1 2 --out benchmarks/results
+    python benchmarks/mackey_glass.py --out benchmarks/results  # add --seeds 0 1 2 for medians
 """
 
 import argparse

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "online_learning": "python benchmarks/online_learning.py --tasks recipe pes "
     "product cost",
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
+    "mackey_glass": "python benchmarks/mackey_glass.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
 }
@@ -240,6 +241,31 @@ def sequence_digits(results, has_figure):
     return "\n".join(out)
 
 
+def mackey_glass(results, has_figure):
+    """Test NRMSE of ``fit``'s defaults, the fixed sweeps and the spiking network."""
+    medians = results["medians"]
+    labels = [
+        ("fit", "``fit()`` defaults, rate neurons, in nengo"),
+        ("best_fixed_data", "best fixed ``LstsqL2``, data-drawn hidden layer"),
+        ("fit-constructor", "automatic reg, constructor's hidden layer"),
+        ("best_fixed_constructor", "best fixed ``LstsqL2``, constructor's layer"),
+        ("fit-spiking", "spiking neurons, fitted for their noise, in nengo"),
+        ("spiking-rate-weights", "spiking neurons, the rate network's weights"),
+    ]
+    rows = [
+        [label, f"{100 * medians[key]:.2f}%"] for key, label in labels if key in medians
+    ]
+    text = table(["network (test sequences)", "NRMSE"], rows, widths=[70, 30])
+    if "spiking_rate_hz" in medians:
+        text += (
+            f"\nThe spiking hidden neurons fire at {medians['spiking_rate_hz']:.0f} Hz "
+            f"on average (median over seeds {results['seeds']}).\n"
+        )
+    if has_figure:
+        text += "\n" + figure("mackey_glass", "A test sequence and the reg path")
+    return text
+
+
 def loihi_delay(results, has_figure):
     """The learned delay's NRMSE, and its linear-readout bound, per simulator."""
     rows = []
@@ -284,6 +310,7 @@ RENDERERS = {
     "memory_fft": memory_fft,
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,
+    "mackey_glass": mackey_glass,
     "loihi_delay": loihi_delay,
     "loihi_lmu": loihi_lmu,
 }
