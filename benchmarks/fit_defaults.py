@@ -144,14 +144,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-hidden", type=int, default=300)
+    parser.add_argument(
+        "--tasks", nargs="+", default=[*TASKS, "mackey-glass"], help="tasks to run"
+    )
+    parser.add_argument(
+        "--neurons", nargs="+", default=list(NEURON_TYPES), help="neuron types"
+    )
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
 
     columns = ["defaults", "auto", "best fixed", "best fixed, data", "nengo default"]
     print(f"{'task':14s} {'neurons':16s} " + " ".join(f"{c:>16s}" for c in columns))
     results = {}
-    for task in [*TASKS, "mackey-glass"]:
-        for name, neuron_type in NEURON_TYPES.items():
+    for task in args.tasks:
+        for name in args.neurons:
+            neuron_type = NEURON_TYPES[name]
             runs = [run(task, neuron_type, seed, args.n_hidden) for seed in args.seeds]
             medians = {c: float(np.median([r[c] for r in runs])) for c in columns}
             ratio = float(
