@@ -495,7 +495,7 @@ class LMU(nengo.Network):
         least squares (ridge) with the ridge parameter chosen from the data: a
         fifth of the sequences (or, with fewer than 5 sequences, the last fifth
         of the steps of each) is held out, the path of nengo ``LstsqL2``
-        ``reg`` values in `FIT_REGS` is solved on the rest from one
+        ``reg`` values from 1e-6 to 1 (``FIT_REGS``) is solved on the rest from one
         eigendecomposition, the one with the least held-out error is chosen,
         and the weights are solved again on all the data with it. Its cost is
         about twice that of one solve. For spiking hidden neurons the solve
@@ -514,7 +514,7 @@ class LMU(nengo.Network):
         the constructor assumes. The hidden layer's inputs (memory states, and
         the input with ``input_to_hidden``) are centred on their means over
         ``inputs``; every other neuron sees them whitened (each direction of
-        the data at unit variance, `whitening`), the others normalised as the
+        the data at unit variance, ``whitening``), the others normalised as the
         constructor does but with each memory channel and the input rescaled
         to the data's rms (whitening helps data unlike white noise, such as
         digits, and hurts where small directions do not matter; the solve
@@ -908,7 +908,7 @@ def _kernel_seed(network):
 def data_normalisations(samples, normalise, channels):
     """The mean of the rows of ``samples`` (the hidden layer's inputs) and two
     normalisations of them: whitening (every direction of the data at unit
-    variance, `whitening`), and ``normalise`` (the constructor's) with each of
+    variance, ``whitening``), and ``normalise`` (the constructor's) with each of
     ``channels`` (sizes of consecutive blocks: memory channels, then the
     input) rescaled to unit rms per dimension."""
     if len(samples) > WHITENING_SAMPLES:
