@@ -5,9 +5,9 @@ scored on test sequences (`LMU.predict`, which equals the simulation for these
 rate neurons) four ways:
 
 - ``defaults``: ``fit(inputs, targets)`` with no other arguments (ridge
-  parameter chosen on held-out sequences, hidden layer drawn from the data);
-- ``auto``: the automatic ridge parameter on the constructor's hidden layer
-  (``init=None``);
+  parameter chosen on held-out sequences);
+- ``data``: the same with the hidden layer drawn from the data
+  (``init="data"``);
 - ``best fixed``: the best of ``LstsqL2(reg)``, reg in 1e-1 .. 1e-6, on the
   constructor's hidden layer (``init=None``) -- what a user tuning by hand on
   the test set would reach -- and ``nengo default``, ``LstsqL2()`` (reg 0.1);
@@ -122,14 +122,14 @@ def run(task, neuron_type, seed, n_hidden):
     result["reg"] = lmu.fit(train, train_targets)["reg"]
     result["defaults"] = score(lmu, test, test_targets)
     lmu = network()
-    lmu.fit(train, train_targets, init=None)
-    result["auto"] = score(lmu, test, test_targets)
+    lmu.fit(train, train_targets, init="data")
+    result["data"] = score(lmu, test, test_targets)
     for init in (None, "data"):
         errors = []
         for reg in FIXED_REGS:
             lmu = network()
             if init == "data":
-                lmu.fit(train, train_targets)
+                lmu.fit(train, train_targets, init="data")
             solver = nengo.solvers.LstsqL2(reg=reg)
             lmu.fit(train, train_targets, solver=solver, init=None)
             errors.append(score(lmu, test, test_targets))
@@ -153,7 +153,7 @@ def main():
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
 
-    columns = ["defaults", "auto", "best fixed", "best fixed, data", "nengo default"]
+    columns = ["defaults", "data", "best fixed", "best fixed, data", "nengo default"]
     print(f"{'task':14s} {'neurons':16s} " + " ".join(f"{c:>16s}" for c in columns))
     results = {}
     for task in args.tasks:

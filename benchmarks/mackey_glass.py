@@ -16,15 +16,15 @@ The network is the issue's: an `LMU` with an exact memory of order 6 over
 theta = 17 steps (one step per unit of time, ``dt`` = 1 ms), 1000
 RectifiedLinear hidden neurons and ``input_to_hidden``. Its output weights are
 solved by ``LMU.fit(train_inputs, train_targets)`` with no other arguments (the
-regularisation chosen on held-out sequences, the hidden layer drawn from the
-data), and the test NRMSE is measured by simulating the test sequences in
+regularisation chosen on held-out sequences), and the test NRMSE is measured by simulating the test sequences in
 `nengo.Simulator` (``predict`` is checked against it). For reference, the same
 run reports every fixed ``LstsqL2(reg)`` for reg in 1e-1 .. 1e-6 on the
 constructor's hidden layer and on the data-drawn one, and ``fit`` with the
-automatic regularisation on the constructor's hidden layer (``init=None``).
+automatic regularisation on the hidden layer drawn from the data
+(``init="data"``, ``fit-data``).
 
 Spiking: SpikingRectifiedLinear neurons that fire ``SPIKE_SCALE`` times faster
-than the rate network (the data-drawn kernels and biases times that factor, spikes
+than the rate network (its kernels and biases times that factor, spikes
 ``1 / SPIKE_SCALE`` as large, so the same mean activities), read through
 ``Lowpass(SPIKE_TAU)``; their output weights are solved by ``fit()`` on the
 spiking network (which accounts for spike noise), and, for comparison, the rate
@@ -161,7 +161,7 @@ def run(seed, n_train, n_test, n_steps, spiking=True):
         for reg in FIXED_REGS:
             baseline = network(seed)
             if init == "data":
-                baseline.fit(train, train_targets)  # draws the hidden layer
+                baseline.fit(train, train_targets, init="data")
             start = time.perf_counter()
             baseline.fit(
                 train, train_targets, solver=nengo.solvers.LstsqL2(reg=reg), init=None
@@ -171,11 +171,11 @@ def run(seed, n_train, n_test, n_steps, spiking=True):
             fixed[reg] = nrmse(baseline.predict(test), test_targets)
         result[f"fixed_{name}"] = {str(reg): value for reg, value in fixed.items()}
         result[f"best_fixed_{name}"] = min(fixed.values())
-    plain = network(seed)
+    drawn = network(seed)
     start = time.perf_counter()
-    plain.fit(train, train_targets, init=None)
-    result["fit_seconds_constructor"] = time.perf_counter() - start
-    result["fit-constructor"] = nrmse(plain.predict(test), test_targets)
+    drawn.fit(train, train_targets, init="data")
+    result["fit_seconds_data"] = time.perf_counter() - start
+    result["fit-data"] = nrmse(drawn.predict(test), test_targets)
 
     if spiking:
         kernels = lmu.kernels
@@ -261,7 +261,7 @@ def main():
         "fit-predict",
         "train",
         "best_fixed_data",
-        "fit-constructor",
+        "fit-data",
         "best_fixed_constructor",
         "fit-spiking",
         "spiking-rate-weights",

@@ -29,11 +29,10 @@ simulating the network in `nengo.Simulator`, one sequence at a time
 - ``defaults``: the issue-13 network, `LMU` with an exact memory of order 32
   over the 64 steps and 1000 RectifiedLinear neurons, fitted by ``fit(train,
   targets)`` with no other arguments (regularisation chosen on held-out
-  sequences, hidden layer drawn from the data; default synapse, None). For
-  reference, ``defaults-fixed`` gives the accuracy (`LMU.predict`) of every fixed
-  ``LstsqL2(reg)``, reg in 1e-1 .. 1e-6, on the constructor's hidden layer, and
-  ``defaults-constructor`` that of ``fit(..., init=None)``;
-- ``defaults-spiking``: that network's data-drawn kernels times ``SPIKE_SCALE``
+  sequences; default synapse, None). For reference, ``defaults-fixed`` gives the
+  accuracy (`LMU.predict`) of every fixed ``LstsqL2(reg)``, reg in 1e-1 .. 1e-6,
+  and ``defaults-data`` that of ``fit(..., init="data")``;
+- ``defaults-spiking``: that network's kernels times ``SPIKE_SCALE``
   on SpikingRectifiedLinear neurons (``amplitude=1 / SPIKE_SCALE``), read through
   ``Lowpass(SPIKE_TAU)``, with output weights from ``fit()`` on the spiking
   network (which accounts for the spike noise); ``defaults_spiking_rate_hz`` is
@@ -154,11 +153,9 @@ def defaults_task(permuted, seed):
         baseline.fit(train, targets, solver=nengo.solvers.LstsqL2(reg=reg), init=None)
         fixed[str(reg)] = accuracy(baseline.predict(test)[:, -1], test_labels)
     results["defaults-fixed"] = fixed
-    constructor = LMU(neuron_type=nengo.RectifiedLinear(), **options)
-    constructor.fit(train, targets, init=None)
-    results["defaults-constructor"] = accuracy(
-        constructor.predict(test)[:, -1], test_labels
-    )
+    drawn = LMU(neuron_type=nengo.RectifiedLinear(), **options)
+    drawn.fit(train, targets, init="data")
+    results["defaults-data"] = accuracy(drawn.predict(test)[:, -1], test_labels)
 
     kernels = rate.kernels
     for name in ("memory", "bias"):

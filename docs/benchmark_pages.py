@@ -204,6 +204,7 @@ def sequence_digits(results, has_figure):
     """Test accuracy of each network, and the fit timings."""
     names = [
         ("defaults", "``LMU.fit`` defaults (order 32, 1000 neurons), rate neurons"),
+        ("defaults-data", "the same, hidden layer drawn from data (predict)"),
         ("defaults-spiking", "the same, spiking neurons (fitted for their noise)"),
         ("fit", "``LMU.fit``, rate neurons"),
         ("fit-spiking", "the same weights, spiking neurons"),
@@ -246,8 +247,8 @@ def mackey_glass(results, has_figure):
     medians = results["medians"]
     labels = [
         ("fit", "``fit()`` defaults, rate neurons, in nengo"),
-        ("best_fixed_data", "best fixed ``LstsqL2``, data-drawn hidden layer"),
-        ("fit-constructor", "automatic reg, constructor's hidden layer"),
+        ("best_fixed_data", "best fixed ``LstsqL2``, hidden layer from data"),
+        ("fit-data", "automatic reg, hidden layer drawn from data"),
         ("best_fixed_constructor", "best fixed ``LstsqL2``, constructor's layer"),
         ("fit-spiking", "spiking neurons, fitted for their noise, in nengo"),
         ("spiking-rate-weights", "spiking neurons, the rate network's weights"),

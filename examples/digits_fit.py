@@ -5,8 +5,7 @@ Offline training: permuted sequential digits with ``fit``
 `LMU.fit` solves an LMU's output weights by least squares from whole input
 sequences: it computes the hidden activities with the network's numpy reference
 (`LMU.predict`), chooses the regularisation on held-out sequences, and installs
-the weights in the output connection. Called with no other arguments, it also
-draws the hidden layer's default kernels again for the statistics of the data.
+the weights in the output connection.
 
 The task is psDigits, scikit-learn's 8x8 digits shown one pixel per time step
 (64 steps) in a fixed random order, classified at the last step. The LMU has an
