@@ -26,6 +26,18 @@ simulating the network in `nengo.Simulator`, one sequence at a time
 - ``keras-spiking``: the same import on SpikingRectifiedLinear neurons
   (``amplitude=1 / MAX_RATE``: 2000 spikes per second per unit of activation).
 
+- ``defaults``: the issue-13 network, `LMU` with an exact memory of order 32
+  over the 64 steps and 1000 RectifiedLinear neurons, fitted by ``fit(train,
+  targets)`` with no other arguments (regularisation chosen on held-out
+  sequences; default synapse, None). For reference, ``defaults-fixed`` gives the
+  accuracy (`LMU.predict`) of every fixed ``LstsqL2(reg)``, reg in 1e-1 .. 1e-6,
+  and ``defaults-data`` that of ``fit(..., init="data")``;
+- ``defaults-spiking``: that network's kernels times ``SPIKE_SCALE``
+  on SpikingRectifiedLinear neurons (``amplitude=1 / SPIKE_SCALE``), read through
+  ``Lowpass(SPIKE_TAU)``, with output weights from ``fit()`` on the spiking
+  network (which accounts for the spike noise); ``defaults_spiking_rate_hz`` is
+  the hidden neurons' mean firing rate in nengo.
+
 Both spiking versions read their output through ``Lowpass(SPIKE_TAU)``, and their
 rate versions are fitted (``fit``) or simulated (``keras``) with the same
 synapse so that the only difference is the spikes. It also reports how long
@@ -61,6 +73,7 @@ DT = 0.001
 N_STEPS = 64
 N_TRAIN = 1200
 ORDER, N_HIDDEN, KERAS_HIDDEN = 64, 2000, 200
+DEFAULTS_ORDER, DEFAULTS_HIDDEN = 32, 1000
 SPIKE_TAU = 0.005
 SPIKE_SCALE = 10
 MAX_RATE = 2000  # Hz, of the imported Keras layer's spiking neurons per unit
@@ -81,8 +94,9 @@ def digit_sequences(permuted, seed=0):
     )
 
 
-def simulate_last_step(network, output, sequences, seed=0):
-    """The probed ``output`` at the last step of each sequence, in nengo."""
+def simulate_last_step(network, output, sequences, seed=0, rate_of=None):
+    """The probed ``output`` at the last step of each sequence, in nengo (and
+    with ``rate_of``, an LMU, also its hidden neurons' mean firing rate)."""
     current = {"sequence": sequences[0]}
 
     def present(t):
@@ -94,14 +108,70 @@ def simulate_last_step(network, output, sequences, seed=0):
         stimulus = nengo.Node(present, size_out=sequences.shape[-1])
         nengo.Connection(stimulus, network.input, synapse=None)
         probe = nengo.Probe(output, synapse=None)
-    last = []
+        if rate_of is not None:
+            spikes = nengo.Probe(rate_of.hidden.neurons, synapse=None)
+    last, rates = [], []
     with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
         for sequence in sequences:
             current["sequence"] = sequence
             sim.reset()
             sim.run_steps(N_STEPS)
             last.append(sim.data[probe][-1].copy())
+            if rate_of is not None:
+                amplitude = rate_of.neuron_type.amplitude
+                rates.append(np.mean(sim.data[spikes]) / amplitude)
+    if rate_of is not None:
+        return np.array(last), float(np.mean(rates))
     return np.array(last)
+
+
+def defaults_task(permuted, seed):
+    """Accuracy of `LMU.fit` with its defaults (order 32, 1000 neurons), rate
+    and spiking, in nengo; fixed regularisations for reference."""
+    (train, train_labels), (test, test_labels) = digit_sequences(permuted, seed)
+    targets = np.eye(10)[train_labels]
+    options = dict(
+        theta=N_STEPS * DT,
+        order=DEFAULTS_ORDER,
+        n_hidden=DEFAULTS_HIDDEN,
+        size_out=10,
+        seed=seed,
+        add_to_container=False,
+    )
+    rate = LMU(neuron_type=nengo.RectifiedLinear(), **options)
+    start = time.perf_counter()
+    info = rate.fit(train, targets)
+    results = {"defaults_fit_seconds_wall": time.perf_counter() - start}
+    results["defaults_reg"] = info["reg"]
+    results["defaults"] = accuracy(
+        simulate_last_step(rate, rate.output, test), test_labels
+    )
+    results["defaults-predict"] = accuracy(rate.predict(test)[:, -1], test_labels)
+    fixed = {}
+    for reg in [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]:
+        baseline = LMU(neuron_type=nengo.RectifiedLinear(), **options)
+        baseline.fit(train, targets, solver=nengo.solvers.LstsqL2(reg=reg), init=None)
+        fixed[str(reg)] = accuracy(baseline.predict(test)[:, -1], test_labels)
+    results["defaults-fixed"] = fixed
+    drawn = LMU(neuron_type=nengo.RectifiedLinear(), **options)
+    drawn.fit(train, targets, init="data")
+    results["defaults-data"] = accuracy(drawn.predict(test)[:, -1], test_labels)
+
+    kernels = rate.kernels
+    for name in ("memory", "bias"):
+        kernels[name] = kernels[name] * SPIKE_SCALE
+    spiking = LMU(
+        neuron_type=nengo.SpikingRectifiedLinear(amplitude=1 / SPIKE_SCALE),
+        encoders=rate.encoders,
+        kernels=kernels,
+        synapse=nengo.Lowpass(SPIKE_TAU),
+        **options,
+    )
+    results["defaults_spiking_reg"] = spiking.fit(train, targets)["reg"]
+    scores, rate_hz = simulate_last_step(spiking, spiking.output, test, rate_of=spiking)
+    results["defaults-spiking"] = accuracy(scores, test_labels)
+    results["defaults_spiking_rate_hz"] = rate_hz
+    return results
 
 
 def fit_task(permuted, seed):
@@ -245,16 +315,24 @@ def accuracy(scores, labels):
 
 
 def plot(results, path):
-    names = ["fit", "fit-spiking", "keras-tensorflow", "keras", "keras-spiking"]
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    names = [
+        "defaults",
+        "defaults-spiking",
+        "fit",
+        "fit-spiking",
+        "keras-tensorflow",
+        "keras",
+        "keras-spiking",
+    ]
+    fig, ax = plt.subplots(figsize=(8, 3.5))
     width = 0.38
-    for i, task in enumerate(["sequential", "permuted"]):
+    for i, task in enumerate(results):
         values = [100 * results[task].get(name, np.nan) for name in names]
         positions = np.arange(len(names)) + (i - 0.5) * width
         bars = ax.bar(positions, values, width, label=task)
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
-    ax.axhline(96, color="k", lw=0.8, ls="--", label="target (psDigits)")
-    ax.set_xticks(np.arange(len(names)), names, fontsize=8)
+    ax.axhline(97, color="k", lw=0.8, ls="--", label="target (psDigits, defaults)")
+    ax.set_xticks(np.arange(len(names)), names, fontsize=7, rotation=15)
     ax.set_ylim(80, 100)
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("Digits, one pixel per step (597 test images, simulated in nengo)")
@@ -268,6 +346,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--skip-keras", action="store_true")
+    parser.add_argument(
+        "--tasks", nargs="+", default=["sequential", "permuted"], help="digit orders"
+    )
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
 
@@ -277,9 +358,10 @@ def main():
     has_keras = has_keras and not args.skip_keras
 
     results = {}
-    for task in ["sequential", "permuted"]:
+    for task in args.tasks:
         permuted = task == "permuted"
         results[task] = fit_task(permuted, args.seed)
+        results[task].update(defaults_task(permuted, args.seed))
         if has_keras:
             results[task].update(keras_task(permuted, args.seed, args.epochs))
         print(

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "product cost",
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
     "train_lmu": "python benchmarks/train_lmu.py --out benchmarks/results",
+    "mackey_glass": "python benchmarks/mackey_glass.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
 }
@@ -209,6 +210,9 @@ def figure_only(name):
 def sequence_digits(results, has_figure):
     """Test accuracy of each network, and the fit timings."""
     names = [
+        ("defaults", "``LMU.fit`` defaults (order 32, 1000 neurons), rate neurons"),
+        ("defaults-data", "the same, hidden layer drawn from data (predict)"),
+        ("defaults-spiking", "the same, spiking neurons (fitted for their noise)"),
         ("fit", "``LMU.fit``, rate neurons"),
         ("fit-spiking", "the same weights, spiking neurons"),
         ("keras-tensorflow", "KerasLMU trained with backprop, in TensorFlow"),
@@ -219,7 +223,11 @@ def sequence_digits(results, has_figure):
     rows = [
         [label]
         + [
-            f"{100 * results[task][name]:.1f}%" if name in results[task] else "not run"
+            (
+                f"{100 * results[task][name]:.1f}%"
+                if name in results.get(task, {})
+                else "not run"
+            )
             for task in tasks
         ]
         for name, label in names
@@ -271,6 +279,31 @@ def train_lmu(results, has_figure):
     )
     if has_figure:
         text += "\n" + figure("train_lmu", "Validation accuracy and test accuracy")
+    return text
+
+
+def mackey_glass(results, has_figure):
+    """Test NRMSE of ``fit``'s defaults, the fixed sweeps and the spiking network."""
+    medians = results["medians"]
+    labels = [
+        ("fit", "``fit()`` defaults, rate neurons, in nengo"),
+        ("best_fixed_data", "best fixed ``LstsqL2``, hidden layer from data"),
+        ("fit-data", "automatic reg, hidden layer drawn from data"),
+        ("best_fixed_constructor", "best fixed ``LstsqL2``, constructor's layer"),
+        ("fit-spiking", "spiking neurons, fitted for their noise, in nengo"),
+        ("spiking-rate-weights", "spiking neurons, the rate network's weights"),
+    ]
+    rows = [
+        [label, f"{100 * medians[key]:.2f}%"] for key, label in labels if key in medians
+    ]
+    text = table(["network (test sequences)", "NRMSE"], rows, widths=[70, 30])
+    if "spiking_rate_hz" in medians:
+        text += (
+            f"\nThe spiking hidden neurons fire at {medians['spiking_rate_hz']:.0f} Hz "
+            f"on average (median over seeds {results['seeds']}).\n"
+        )
+    if has_figure:
+        text += "\n" + figure("mackey_glass", "A test sequence and the reg path")
     return text
 
 
@@ -345,6 +378,7 @@ RENDERERS = {
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,
     "train_lmu": train_lmu,
+    "mackey_glass": mackey_glass,
     "loihi_delay": loihi_delay,
     "loihi_lmu": loihi_lmu,
 }

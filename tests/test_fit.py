@@ -8,6 +8,7 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
 from nengo_lmu.discretize import loop_transfer_function
+from nengo_lmu.networks.lmu import ridge_fit, spike_noise_variance, whitening
 
 DT = 0.001
 
@@ -218,8 +219,190 @@ def test_fit_reproduced_in_simulation(present_sequence, seed, rng, allclose):
     assert allclose(
         simulated, predicted[0], atol=simulation_tolerance(simulated, predicted[0])
     )
-    with pytest.raises(ValidationError, match="after a Simulator was built"):
-        lmu.fit(inputs, targets)
+
+
+def test_refit_after_simulator_built(present_sequence, seed, rng, allclose):
+    """Simulators built after a refit get the new weights (and the hidden layer
+    drawn from the new data); one built before keeps the old ones."""
+    lmu = LMU(0.05, 6, 60, size_out=1, neuron_type=nengo.RectifiedLinear(), seed=seed)
+    inputs, targets = delay_task(rng, n_seqs=10, n_steps=100)
+    lmu.fit(inputs, targets)
+    before = lmu.predict(inputs[:1])[0]
+    with nengo.Network() as model:
+        model.add(lmu)
+        stimulus = nengo.Node(nengo.processes.PresentInput(inputs[0], DT))
+        nengo.Connection(stimulus, lmu.input, synapse=None)
+        probe = nengo.Probe(lmu.output, synapse=None)
+    with nengo.Simulator(model, progress_bar=False) as old:
+        lmu.fit(2 * inputs, -targets, init="data")
+        after = lmu.predict(inputs[:1])[0]
+        old.run_steps(100)
+    assert not np.allclose(before, after, atol=1e-3)
+    assert allclose(old.data[probe], before, atol=1e-10)
+    assert allclose(present_sequence(lmu, inputs[0]), after, atol=1e-8)
+
+
+def test_fit_chooses_regularisation(rng):
+    """The chosen ridge parameter is within the path, its held-out error the
+    least, and the result within 15% of the best fixed LstsqL2 on new data."""
+    inputs, targets = delay_task(rng, n_seqs=25, n_steps=150, delay=30)
+    test_inputs, test_targets = delay_task(rng, n_seqs=10, n_steps=150, delay=30)
+
+    def error(lmu):
+        return np.sqrt(np.mean((lmu.predict(test_inputs) - test_targets) ** 2))
+
+    def network():
+        return LMU(0.05, 6, 150, size_out=1, neuron_type=nengo.LIFRate(), seed=2)
+
+    lmu = network()
+    info = lmu.fit(inputs, targets, init=None)
+    assert info["reg"] in info["regs"]
+    assert info["held_out_rmses"][list(info["regs"]).index(info["reg"])] == np.min(
+        info["held_out_rmses"]
+    )
+    assert not np.any(info["spike_noise"])
+    fixed = []
+    for reg in 10.0 ** -np.arange(1, 7):
+        baseline = network()
+        baseline.fit(inputs, targets, solver=nengo.solvers.LstsqL2(reg=reg), init=None)
+        fixed.append(error(baseline))
+    assert error(lmu) <= 1.15 * min(fixed)
+
+
+def test_ridge_fit_against_lstsq(rng):
+    """On all rows, the final solve is nengo's LstsqL2 at the chosen reg."""
+    activities = rng.uniform(0, 2, size=(300, 40))
+    targets = activities @ rng.standard_normal((40, 2)) + 0.1 * rng.standard_normal(
+        (300, 2)
+    )
+    held_out = np.arange(300) % 5 == 4
+    weights, info = ridge_fit(activities, targets, held_out)
+    expected, _ = nengo.solvers.LstsqL2(reg=info["reg"])(activities, targets)
+    assert np.allclose(weights, expected, atol=1e-8)
+    # the held-out errors of the path, solved one by one
+    for reg, rmse in zip(info["regs"][::8], info["held_out_rmses"][::8]):
+        one, _ = nengo.solvers.LstsqL2(reg=reg)(
+            activities[~held_out], targets[~held_out]
+        )
+        direct = np.sqrt(np.mean((targets[held_out] - activities[held_out] @ one) ** 2))
+        assert np.isclose(rmse, direct, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tau", [None, 0.002, 0.02])
+def test_spike_noise_variance(tau, rng):
+    """Against nengo's spiking neurons at constant rates, filtered by nengo."""
+    dt = 0.001
+    synapse = None if tau is None else nengo.Lowpass(tau)
+    grid, variance = spike_noise_variance(synapse, dt)
+    rates = np.array([3.0, 20.0, 90.0, 230.0, 740.0])
+    neuron_type = nengo.SpikingRectifiedLinear()
+    with nengo.Network(seed=0) as model:
+        ensemble = nengo.Ensemble(
+            len(rates), 1, neuron_type=neuron_type, gain=rates, bias=np.zeros(5)
+        )
+        one = nengo.Node(1.0)
+        nengo.Connection(one, ensemble.neurons, transform=np.ones((5, 1)))
+        probe = nengo.Probe(ensemble.neurons, synapse=synapse)
+    with nengo.Simulator(model, dt=dt, progress_bar=False) as sim:
+        sim.run(8.0)
+    measured = np.var(sim.data[probe][2000:], axis=0)
+    assert np.allclose(np.mean(sim.data[probe][2000:], axis=0), rates, rtol=0.01)
+    assert np.allclose(np.interp(rates, grid, variance), measured, rtol=0.05)
+
+
+def test_fit_spiking_accounts_for_noise(rng):
+    """With spiking neurons the solve adds each neuron's spike noise variance,
+    and so regularises more than for the same neurons' rates."""
+    inputs, targets = delay_task(rng, n_seqs=10, n_steps=100)
+    options = dict(theta=0.05, order=6, n_hidden=80, size_out=1, seed=3)
+    rate = LMU(neuron_type=nengo.RectifiedLinear(), synapse=0.01, **options)
+    spiking = LMU(neuron_type=nengo.SpikingRectifiedLinear(), synapse=0.01, **options)
+    rate_info, spiking_info = rate.fit(inputs, targets), spiking.fit(inputs, targets)
+    assert np.all(spiking_info["spike_noise"] >= 0)
+    assert np.any(spiking_info["spike_noise"] > 0)
+    assert np.linalg.norm(spiking.kernels["output"]) < np.linalg.norm(
+        rate.kernels["output"]
+    )
+
+
+def test_data_init_equals_simulation(present_sequence, seed, rng, allclose):
+    """A hidden layer drawn from data: `predict` and simulation stay equal,
+    the hidden layer's inputs are spread over its neurons (none silent on all
+    the data), and only the kernels the LMU drew are drawn again."""
+    lmu = LMU(
+        0.03,
+        5,
+        40,
+        size_out=1,
+        input_to_hidden=True,
+        neuron_type=nengo.LIFRate(),
+        seed=seed,
+    )
+    inputs = 3 + 0.2 * rng.standard_normal((8, 120, 1))  # far from the default
+    targets = np.roll(inputs, 5, axis=1)
+    assert not lmu.fit(inputs, targets)["init"]
+    info = lmu.fit(inputs, targets, init="data")
+    assert info["init"]
+    activities = lmu._activities(inputs).reshape(-1, 40)
+    assert np.all(activities.max(axis=0) > 0)
+    simulated = present_sequence(lmu, inputs[0])
+    assert allclose(simulated, lmu.predict(inputs[:1])[0], atol=1e-8)
+    # a fit without init keeps the hidden layer
+    kernels = lmu.kernels
+    assert not lmu.fit(inputs, targets)["init"]
+    assert np.array_equal(lmu.kernels["memory"], kernels["memory"])
+    given = LMU(0.03, 5, 40, size_out=1, kernels={"bias": np.zeros(40)})
+    with pytest.raises(ValidationError, match="init.*given"):
+        given.fit(inputs, targets, init="data")
+    linear = LMU(0.03, 5, 40, size_out=1, neuron_type=nengo.Direct())
+    with pytest.raises(ValidationError, match="init.*Direct"):
+        linear.fit(inputs, targets, init="data")
+
+
+def test_whitening(rng):
+    """Unit covariance, except that directions under the floor stay at it."""
+    mixing = rng.standard_normal((4, 4)) * [1.0, 2.0, 0.5, 1e-4]
+    samples = 3 + rng.standard_normal((5000, 4)) @ mixing.T
+    mean, matrix = whitening(samples, floor=0)
+    white = (samples - mean) @ matrix.T
+    assert np.allclose(np.cov(white, rowvar=False, bias=True), np.eye(4), atol=1e-6)
+    mean, matrix = whitening(samples, floor=1e-2)
+    white = (samples - mean) @ matrix.T
+    variances = np.linalg.eigvalsh(np.cov(white, rowvar=False, bias=True))
+    assert np.allclose(variances[1:], 1, atol=1e-6)
+    assert variances[0] < 1e-4
+
+
+def test_seeds_follow_nengo():
+    """Unseeded LMUs draw their kernels from the seed of the network around
+    them: different LMUs differ, the same model seed repeats them."""
+
+    def model(seed):
+        with nengo.Network(seed=seed):
+            with nengo.Network():
+                first = LMU(0.1, 4, 10)
+            second = LMU(0.1, 4, 10)
+        return first.kernels["memory"], second.kernels["memory"]
+
+    first, second = model(1)
+    assert not np.allclose(first, second)
+    again = model(1)
+    assert np.array_equal(first, again[0]) and np.array_equal(second, again[1])
+    other = model(2)
+    assert not np.allclose(first, other[0])
+    # unseeded models: different places differ, and every run is the same
+    with nengo.Network():
+        first, second = LMU(0.1, 4, 10), LMU(0.1, 4, 10)
+    assert not np.allclose(first.kernels["memory"], second.kernels["memory"])
+    with nengo.Network():
+        again = LMU(0.1, 4, 10)
+    assert np.array_equal(first.kernels["memory"], again.kernels["memory"])
+    outside = LMU(0.1, 4, 10, add_to_container=False).kernels["memory"]
+    assert np.array_equal(outside, LMU(0.1, 4, 10).kernels["memory"])
+    assert np.array_equal(
+        LMU(0.1, 4, 10, seed=7).kernels["memory"],
+        LMU(0.1, 4, 10, seed=7).kernels["memory"],
+    )
 
 
 def test_fit_last_step_targets(rng):
@@ -247,6 +430,12 @@ def test_fit_bad_input(rng):
         lmu.fit(inputs, np.full((3, 1), np.inf))
     with pytest.raises(ValidationError, match="solver"):
         lmu.fit(inputs, np.zeros((3, 1)), solver=nengo.solvers.LstsqL2(weights=True))
+    for empty in (np.zeros((0, 20, 1)), np.zeros((3, 0, 1))):
+        for method in (lmu.predict, lambda x: lmu.fit(x, np.zeros((len(x), 1)))):
+            with pytest.raises(ValidationError, match="inputs.*at least one"):
+                method(empty)
+    with pytest.raises(ValidationError, match="init"):
+        lmu.fit(inputs, np.zeros((3, 1)), init="white")
     no_output = LMU(0.02, 4, 10, neuron_type=nengo.RectifiedLinear())
     with pytest.raises(ValidationError, match="size_out"):
         no_output.fit(inputs, np.zeros((3, 1)))
