@@ -476,7 +476,7 @@ class LMU(nengo.Network):
         ...      < 0.2 * np.std(targets))
         True
         """
-        if self.memory.dt_check.output.built:
+        if self.memory._built:
             raise ValidationError(
                 "was called after a Simulator was built from this network; that "
                 "simulator would keep the old output weights: call fit before "
