@@ -14,6 +14,8 @@ the dimensions, `state_scaling` gives every dimension the same rms for the expec
 input, and `realize` does one after the other.
 """
 
+import functools
+
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
@@ -21,6 +23,7 @@ from scipy.integrate import quad_vec
 from scipy.linalg import solve_continuous_lyapunov
 
 from nengo_lmu.discretize import discretize
+from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     as_real_array,
@@ -45,6 +48,9 @@ UNREACHED_RMS_RATIO = 1e-12
 # The simulated estimate skips the time the slowest mode takes to decay by e^-14
 # (about 1e-6), so that the zero initial state does not bias it.
 TRANSIENT_DECAYS = 14.0
+
+# Orders whose `legendre_realization` is kept (2 * order**2 floats each).
+LEGENDRE_REALIZATION_CACHE_SIZE = 16
 
 # Default simulated estimate: 1000 slowest time constants, within these bounds.
 MIN_DEFAULT_STEPS = 100_000
@@ -352,6 +358,55 @@ def realize(
         rng=rng,
     )
     return T_balanced @ T_scale, T_scale_inv @ T_balanced_inv
+
+
+def legendre_realization(order, rms=0.5):
+    r"""`realize` for a Legendre memory read over its whole window, cached.
+
+    The realisation of ``legendre_delay(theta, order)`` balanced for the readout
+    ``legendre_readout(order, np.linspace(0, 1, 2 * order + 1))`` (scaled by
+    ``1 / np.sqrt(2 * order + 1)``) and scaled for input of rms ``rms``
+    band-limited to ``1 / theta`` Hz. It does not depend on ``theta``: the
+    Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
+    with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
+    ``rms``. So it is computed once per order (for ``theta=1`` and unit rms, in
+    :math:`O(\text{order}^3)`) and kept for the last
+    ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
+
+    Parameters
+    ----------
+    order : int
+        Number of Legendre coefficients (>= 1).
+    rms : float, optional
+        Rms of the band-limited input (> 0).
+
+    Returns
+    -------
+    T, T_inv : (order, order) ndarray
+        As `realize` returns them, for any ``theta``.
+
+    Examples
+    --------
+    >>> A, B = legendre_delay(theta=0.3, order=6)
+    >>> C = legendre_readout(6, np.linspace(0, 1, 13)) / np.sqrt(13)
+    >>> T, T_inv = legendre_realization(6, rms=0.5)
+    >>> T_direct, _ = realize(A, B, C, band_limit=1 / 0.3, rms=0.5)
+    >>> np.allclose(T, T_direct)
+    True
+    """
+    order = check_integer(order, "order", low=1)
+    rms = check_positive(rms, "rms")
+    T, T_inv = _unit_legendre_realization(order)
+    return rms * T, T_inv / rms
+
+
+@functools.lru_cache(maxsize=LEGENDRE_REALIZATION_CACHE_SIZE)
+def _unit_legendre_realization(order):
+    A, B = legendre_delay(1.0, order)
+    window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
+    T, T_inv = realize(A, B, window / np.sqrt(len(window)), band_limit=1.0, rms=1.0)
+    T.flags.writeable = T_inv.flags.writeable = False
+    return T, T_inv
 
 
 def _check_readout(C, n):

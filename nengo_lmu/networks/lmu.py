@@ -11,6 +11,7 @@ from nengo.params import Default
 
 from nengo_lmu.discretize import as_loop_synapse, loop_transfer_function
 from nengo_lmu.networks.memory import LegendreMemory
+from nengo_lmu.realize import legendre_realization
 from nengo_lmu.sequence import CELL_WEIGHT_SHAPES, evaluate_cell
 from nengo_lmu.validation import (
     IntegerParam,
@@ -607,7 +608,11 @@ class LMU(nengo.Network):
                 continue
             if given[name] is not None:
                 weights[name] = check_matrix(given[name], attr, shape, obj=self)
-        initial = self._initial_weights(neuron_type, included, rng)
+        # The sampled kernels need the memory's realisation: skip both when given.
+        sampled = {"W_m", "W_x"} if included["W_x"] else {"W_m"}
+        initial = self._initial_weights(
+            neuron_type, included, rng, sample_kernels=not sampled <= set(weights)
+        )
         if "bias" in weights:
             # The connections into `neurons` are divided by the gain (nengo
             # multiplies by it), so any gain gives the same currents; this one
@@ -622,7 +627,7 @@ class LMU(nengo.Network):
         )
         return weights
 
-    def _initial_weights(self, neuron_type, included, rng):
+    def _initial_weights(self, neuron_type, included, rng, sample_kernels=True):
         memory_size = self.memory_d * self.order
         input_size = memory_size + (self.size_in if included["W_x"] else 0)
         # 200 to 400 Hz, or up to 95% of the rate limit of types that have one
@@ -636,14 +641,6 @@ class LMU(nengo.Network):
             gain, bias = np.ones(self.n_hidden), np.zeros(self.n_hidden)
         else:
             gain, bias = neuron_type.gain_bias(max_rates, intercepts)
-        encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
-            self.n_hidden, input_size, rng=rng
-        )
-        kernels = gain[:, None] * encoders / HIDDEN_RADIUS
-
-        # Normalise each memory channel's state to unit rms, the input by radius.
-        _, T_inv = self.memory.realization()
-        normalise = np.kron(np.eye(self.memory_d), T_inv)
         if self.memory_d == self.size_in:
             input_encoders = np.eye(self.memory_d)
         else:
@@ -652,12 +649,22 @@ class LMU(nengo.Network):
             e_x=input_encoders,
             e_h=np.zeros((self.memory_d, self.n_hidden)),
             e_m=np.zeros((self.memory_d, memory_size)),
-            W_m=kernels[:, :memory_size] @ normalise,
             W_h=np.zeros((self.n_hidden, self.n_hidden)),
             gain=gain,
             bias=bias,
             W_y=np.zeros((self.size_out or 0, self.n_hidden)),
         )
+        if not sample_kernels:
+            return weights
+        encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
+            self.n_hidden, input_size, rng=rng
+        )
+        kernels = gain[:, None] * encoders / HIDDEN_RADIUS
+
+        # Normalise each memory channel's state to unit rms, the input by radius.
+        _, T_inv = legendre_realization(self.order, self.radius / 2)
+        normalise = np.kron(np.eye(self.memory_d), T_inv)
+        weights["W_m"] = kernels[:, :memory_size] @ normalise
         if included["W_x"]:
             weights["W_x"] = kernels[:, memory_size:] / (self.radius / 2)
         return weights
