@@ -16,8 +16,13 @@ objects computing the same thing.
 
 Measured: the time to make the model (``construct_s``), to build it
 (``Simulator(...)``, ``build_s``), and the time per step after 10 warm-up steps
-(``step_s``), the two models' runs interleaved ``--repeats`` times, with the
-median of the per-pair ratios (``ratio``, nengo_lmu over hand). Also the
+(``step_s``, the median of ``--repeats`` runs of ``--steps`` steps, the two
+models' runs interleaved, each first in turn): the process's CPU time on the
+reference simulator (single-threaded; on a shared machine the wall time of the
+same run varies by +-50%), the wall time on nengo_ocl. ``ratio`` is the median
+over the interleaved pairs of nengo_lmu's time over the hand model's;
+``extra_operators`` counts, by type, the operators nengo_lmu's model has more
+(or fewer) than the hand model. Also the
 construction time of one ``LMU(order=..., n_hidden=1000)`` against order: the
 first at that order in the process (``cold``: computes the realisation), the
 next (``warm``: cached), and with every kernel given (``given``, as
@@ -38,6 +43,7 @@ import argparse
 import json
 import platform
 import time
+from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -169,7 +175,11 @@ def timed(function, *args):
     return result, time.perf_counter() - start
 
 
-def compare(Simulator, ours, hand, n_steps, repeats):
+def operator_counts(sim):
+    return Counter(type(operator).__name__ for operator in sim.model.operators)
+
+
+def compare(Simulator, ours, hand, n_steps, repeats, clock):
     """Build both models; time their steps, interleaved."""
     (model, construct_s), (hand_model, hand_construct_s) = ours, hand
     sim, build_s = timed(lambda: Simulator(model, dt=DT, progress_bar=False))
@@ -177,12 +187,22 @@ def compare(Simulator, ours, hand, n_steps, repeats):
         lambda: Simulator(hand_model, dt=DT, progress_bar=False)
     )
     with sim, hand_sim:
+        counts, hand_counts = operator_counts(sim), operator_counts(hand_sim)
+        extra_operators = {
+            kind: counts[kind] - hand_counts[kind]
+            for kind in counts | hand_counts
+            if counts[kind] != hand_counts[kind]
+        }
         sim.run_steps(10)
         hand_sim.run_steps(10)
         step_s, hand_step_s = [], []
-        for _ in range(repeats):
-            step_s.append(timed(sim.run_steps, n_steps)[1] / n_steps)
-            hand_step_s.append(timed(hand_sim.run_steps, n_steps)[1] / n_steps)
+        pair = [(sim, step_s), (hand_sim, hand_step_s)]
+        for repeat in range(repeats):
+            # Alternate which runs first, so that neither gains from its place.
+            for simulator, times in pair[:: 1 if repeat % 2 == 0 else -1]:
+                start = clock()
+                simulator.run_steps(n_steps)
+                times.append((clock() - start) / n_steps)
     ratios = np.array(step_s) / np.array(hand_step_s)
     return dict(
         ours=dict(
@@ -196,7 +216,8 @@ def compare(Simulator, ours, hand, n_steps, repeats):
             step_s=float(np.median(hand_step_s)),
         ),
         ratio=float(np.median(ratios)),
-        ratios=ratios.tolist(),
+        pair_ratio_quartiles=np.percentile(ratios, [25, 50, 75]).tolist(),
+        extra_operators=extra_operators,
     )
 
 
@@ -205,9 +226,7 @@ def construction_against_order(orders, n_hidden):
     for order in orders:
         _unit_legendre_realization.cache_clear()
         _, cold = timed(lambda: LMU(THETA, order, n_hidden, add_to_container=False))
-        _, warm = timed(
-            lambda: LMU(2 * THETA, order, n_hidden, add_to_container=False)
-        )
+        _, warm = timed(lambda: LMU(2 * THETA, order, n_hidden, add_to_container=False))
         kernels = dict(
             memory=np.zeros((n_hidden, order)),
             bias=np.zeros(n_hidden),
@@ -265,9 +284,7 @@ def plot(results, path):
         ("given_s", "every kernel given"),
     ):
         axes[2].loglog(orders, [row[key] for row in rows], "-o", label=label)
-    axes[2].set(
-        xlabel="order", ylabel="LMU construction (s)", title="n_hidden = 1000"
-    )
+    axes[2].set(xlabel="order", ylabel="LMU construction (s)", title="n_hidden = 1000")
     axes[2].legend(fontsize="small")
     fig.suptitle(
         f"{results['simulator']}: LMUs of order {results['lmu_order']} with "
@@ -282,9 +299,9 @@ def main(args):
     if args.simulator == "nengo_ocl":
         import nengo_ocl  # pylint: disable=import-outside-toplevel
 
-        Simulator = nengo_ocl.Simulator
+        Simulator, clock = nengo_ocl.Simulator, time.perf_counter
     else:
-        Simulator = nengo.Simulator
+        Simulator, clock = nengo.Simulator, time.process_time
     seed = 0
     results = dict(
         simulator=args.simulator,
@@ -294,6 +311,7 @@ def main(args):
         lmu_hidden=args.hidden,
         n_steps=args.steps,
         repeats=args.repeats,
+        clock="wall" if args.simulator == "nengo_ocl" else "process CPU",
         lmu=[],
         neural=[],
     )
@@ -306,6 +324,7 @@ def main(args):
             (hand, hand_construct_s),
             args.steps,
             args.repeats,
+            clock,
         )
         results["lmu"].append(dict(n=n, **row))
         print(f"{n} LMUs: {json.dumps(row)}", flush=True)
@@ -318,6 +337,7 @@ def main(args):
             (hand, hand_construct_s),
             args.steps,
             args.repeats,
+            clock,
         )
         results["neural"].append(dict(n=n, **row))
         print(f"{n} neural memories: {json.dumps(row)}", flush=True)
@@ -340,8 +360,8 @@ if __name__ == "__main__":
     parser.add_argument("--hidden", type=int, default=1000)
     parser.add_argument("--neural", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--orders", type=int, nargs="+", default=[16, 64, 256])
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     arguments = parser.parse_args()

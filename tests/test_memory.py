@@ -123,7 +123,7 @@ def test_simulator_dt_mismatch_refused(Simulator, simulator_dt, shown):
 def test_close_dt_mismatch_refused_with_both_values(Simulator, relative):
     simulator_dt = 0.001 * (1 + relative)
     with nengo.Network() as model:
-        LegendreMemory(0.1, 4, n_neurons=10, dt=0.001, label="memory")
+        LegendreMemory(0.1, 4, dt=0.001, label="memory")
     with pytest.raises(ValidationError) as error:
         with Simulator(model, dt=simulator_dt):
             pass

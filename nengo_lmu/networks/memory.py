@@ -299,10 +299,12 @@ class LegendreMemory(nengo.Network):
         self.output = nengo.Node(size_in=self.size_in * self.order, label="output")
         self.state = self.output
         for channel in range(self.size_in):
-            state = self.output[self._channel(channel)]
-            nengo.Connection(
-                self.input[channel], state, transform=self.Bd, synapse=None
-            )
+            # Whole Nodes rather than slices where they are the same: nengo's
+            # optimiser merges the operators of many memories only then.
+            source, state = self.input, self.output
+            if self.size_in > 1:
+                source, state = self.input[channel], self.output[self._channel(channel)]
+            nengo.Connection(source, state, transform=self.Bd, synapse=None)
             nengo.Connection(state, state, transform=self.Ad, synapse=0)
 
     def _build_neural(self, neuron_type, synapse, input_process, solver):
