@@ -193,15 +193,15 @@ def compare(Simulator, ours, hand, n_steps, repeats, clock):
             for kind in counts | hand_counts
             if counts[kind] != hand_counts[kind]
         }
-        sim.run_steps(10)
-        hand_sim.run_steps(10)
+        sim.run_steps(10, progress_bar=False)
+        hand_sim.run_steps(10, progress_bar=False)
         step_s, hand_step_s = [], []
         pair = [(sim, step_s), (hand_sim, hand_step_s)]
         for repeat in range(repeats):
             # Alternate which runs first, so that neither gains from its place.
             for simulator, times in pair[:: 1 if repeat % 2 == 0 else -1]:
                 start = clock()
-                simulator.run_steps(n_steps)
+                simulator.run_steps(n_steps, progress_bar=False)
                 times.append((clock() - start) / n_steps)
     ratios = np.array(step_s) / np.array(hand_step_s)
     return dict(
