@@ -285,6 +285,8 @@ def plot(results, path):
     ):
         axes[2].loglog(orders, [row[key] for row in rows], "-o", label=label)
     axes[2].set(xlabel="order", ylabel="LMU construction (s)", title="n_hidden = 1000")
+    axes[2].set_xticks(orders, [str(order) for order in orders])
+    axes[2].minorticks_off()
     axes[2].legend(fontsize="small")
     fig.suptitle(
         f"{results['simulator']}: LMUs of order {results['lmu_order']} with "
