@@ -13,6 +13,8 @@
 #                    existing one is reused as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/common.sh
+source .ci/common.sh
 
 install_only=false
 for argument in "$@"; do
@@ -32,19 +34,12 @@ python=$(command -v python3.11) || {
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 venv=${LOIHI_VENV:-$scratch/venv}
-pip_install() {
-    # pip's configuration on these machines names index folders that may not
-    # exist: drop its warnings about them, keep everything else.
-    "$venv/bin/python" -m pip install --quiet "$@" \
-        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-}
 
 start=$SECONDS
 if [ ! -x "$venv/bin/python" ]; then
     echo "+ venv $venv"
-    "$python" -m venv "$venv"
-    pip_install --upgrade pip
-    pip_install "nengo-loihi==1.1.0" "numpy<2" -e ".[tests]"
+    make_venv "$venv" "$python"
+    venv_pip "$venv" "nengo-loihi==1.1.0" "numpy<2" -e ".[tests]"
     echo "install took $((SECONDS - start)) s"
 fi
 "$venv/bin/python" -W "ignore:This version of \`nengo_loihi\`:UserWarning" -c "

@@ -15,6 +15,8 @@
 #                      existing one is reused as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/common.sh
+source .ci/common.sh
 
 install_only=false
 suite=false
@@ -39,26 +41,19 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # A temporary venv (1.9 GB) goes with the scratch folder.
 venv=${NENGO_DL_VENV:-$scratch/venv}
-pip_install() {
-    # pip's configuration on these machines names index folders that may not
-    # exist: drop its warnings about them, keep everything else.
-    "$venv/bin/python" -m pip install --quiet "$@" \
-        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-}
 
 start=$SECONDS
 if [ ! -x "$venv/bin/python" ]; then
     echo "+ venv $venv"
-    "$python" -m venv "$venv"
-    pip_install --upgrade pip
+    make_venv "$venv" "$python"
     # nengo-dl is a source package whose built wheel requires `tensorflow`, the
     # full build (1.5 GB installed, and it overwrites tensorflow-cpu's files):
     # install the CPU build and nengo-dl's other requirements first, then
     # nengo-dl itself without dependencies.
-    pip_install "tensorflow-cpu==2.12.1" "keras==2.12.0" "numpy==1.24.3" \
+    venv_pip "$venv" "tensorflow-cpu==2.12.1" "keras==2.12.0" "numpy==1.24.3" \
         "jinja2>=2.10.1" "packaging>=20.0" "progressbar2>=3.39.0" \
         scikit-learn -e ".[tests]"
-    pip_install --no-deps "nengo-dl==3.6.0"
+    venv_pip "$venv" --no-deps "nengo-dl==3.6.0"
     echo "install took $((SECONDS - start)) s"
 fi
 "$venv/bin/python" -c "import nengo, nengo_dl, nengo_lmu, numpy, tensorflow as tf

@@ -22,6 +22,10 @@ BENCHMARKS = {
     "mackey_glass": "python benchmarks/mackey_glass.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
+    "scale_reference": "OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py "
+    "--simulator reference --orders 16 64 256 1024",
+    "scale_nengo_ocl": "PYOPENCL_CTX=0 python benchmarks/scale.py "
+    "--simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --steps 100",
 }
 
 
@@ -369,6 +373,62 @@ def loihi_lmu(results, has_figure):
     return table(["Memory, simulator", "NRMSE"], rows, widths=[40, 60])
 
 
+def scale(name):
+    """Cost of nengo_lmu's models against the same models written by hand."""
+
+    def render(results, has_figure):
+        rows = []
+        for kind, label in (("lmu", "LMUs"), ("neural", "neural memories")):
+            for row in results[kind]:
+                ours, hand = row["ours"], row["hand"]
+                low, _, high = row["pair_ratio_quartiles"]
+                rows.append(
+                    [
+                        f"{row['n']} {label}",
+                        f"{1e3 * ours['step_s']:.3g} / {1e3 * hand['step_s']:.3g}",
+                        f"{row['ratio']:.3f} ({low:.2f} to {high:.2f})",
+                        f"{ours['build_s']:.2f} / {hand['build_s']:.2f}",
+                        f"{ours['construct_s']:.2f} / {hand['construct_s']:.2f}",
+                    ]
+                )
+        text = (
+            f"On {results['simulator']} ({results['clock']} time per step, median "
+            f"of {results['repeats']} runs of {results['n_steps']} steps; LMUs of "
+            f"order {results['lmu_order']} with {results['lmu_hidden']} LIF hidden "
+            "neurons). Each pair is nengo_lmu / by hand; the ratio's brackets are "
+            "the quartiles of the interleaved pairs' ratios.\n\n"
+        )
+        text += table(
+            [
+                "Model",
+                "ms per step",
+                "ratio",
+                "build (s)",
+                "construction (s)",
+            ],
+            rows,
+            widths=[22, 20, 22, 18, 18],
+        )
+        construction = [
+            [
+                str(row["order"]),
+                f"{row['cold_s']:.3g}",
+                f"{row['warm_s']:.3g}",
+                f"{row['given_s']:.3g}",
+            ]
+            for row in results["construction"]
+        ]
+        text += "\n``LMU(order, n_hidden=1000)`` construction (s):\n\n" + table(
+            ["order", "first at the order", "cached", "every kernel given"],
+            construction,
+        )
+        if has_figure:
+            text += "\n" + figure(name, "Cost against model size")
+        return text
+
+    return render
+
+
 # Where main() copies the figures, for renderers that show optional ones.
 GENERATED_FIGURES = Path(".")
 
@@ -381,6 +441,8 @@ RENDERERS = {
     "mackey_glass": mackey_glass,
     "loihi_delay": loihi_delay,
     "loihi_lmu": loihi_lmu,
+    "scale_reference": scale("scale_reference"),
+    "scale_nengo_ocl": scale("scale_nengo_ocl"),
 }
 
 

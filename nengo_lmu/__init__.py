@@ -11,7 +11,12 @@ from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.networks.lmu import LMU
 from nengo_lmu.networks.memory import LegendreMemory
-from nengo_lmu.realize import balanced_realization, realize, state_scaling
+from nengo_lmu.realize import (
+    balanced_realization,
+    legendre_realization,
+    realize,
+    state_scaling,
+)
 from nengo_lmu.sequence import evaluate_cell, evaluate_memory, impulse_response
 from nengo_lmu.version import version as __version__
 
@@ -29,6 +34,7 @@ __all__ = [
     "lead_correction",
     "legendre_delay",
     "legendre_readout",
+    "legendre_realization",
     "nrmse",
     "periodic_delay",
     "realize",

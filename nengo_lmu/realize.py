@@ -14,13 +14,16 @@ the dimensions, `state_scaling` gives every dimension the same rms for the expec
 input, and `realize` does one after the other.
 """
 
+import functools
+
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 from scipy.integrate import quad_vec
-from scipy.linalg import solve_continuous_lyapunov
+from scipy.linalg import get_lapack_funcs, schur, solve_triangular
 
 from nengo_lmu.discretize import discretize
+from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     as_real_array,
@@ -47,6 +50,9 @@ UNREACHED_RMS_RATIO = 1e-12
 TRANSIENT_DECAYS = 14.0
 # Input rms values whose square, the input's variance, is a normal float64.
 RMS_RANGE = (np.sqrt(np.finfo(float).tiny), np.sqrt(np.finfo(float).max))
+
+# Orders whose `legendre_realization` is kept (2 * order**2 floats each).
+LEGENDRE_REALIZATION_CACHE_SIZE = 16
 
 # Default simulated estimate: 1000 slowest time constants, within these bounds.
 MIN_DEFAULT_STEPS = 100_000
@@ -133,10 +139,12 @@ def balanced_realization(A, B, C):
     """
     A, B = check_system(A, B)
     C = _check_readout(C, len(A))
-    _check_stable(A)
+    # One Schur decomposition gives the stability and both Gramians.
+    R, U = schur(A)
+    _check_stable(A, np.diag(R))
 
-    controllability = _gramian(A, B)
-    observability = _gramian(A.T, C.T)
+    controllability = _gramian(A, B, (R, U))
+    observability = _gramian(A, C.T, (R, U), transpose=True)
     controllability_factor = _gramian_factor(controllability)
     observability_factor = _gramian_factor(observability)
     U, hankel, Vt = np.linalg.svd(observability_factor.T @ controllability_factor)
@@ -362,6 +370,55 @@ def realize(
     return T_balanced @ T_scale, T_scale_inv @ T_balanced_inv
 
 
+def legendre_realization(order, rms=0.5):
+    r"""`realize` for a Legendre memory read over its whole window, cached.
+
+    The realisation of ``legendre_delay(theta, order)`` balanced for the readout
+    ``legendre_readout(order, np.linspace(0, 1, 2 * order + 1))`` (scaled by
+    ``1 / np.sqrt(2 * order + 1)``) and scaled for input of rms ``rms``
+    band-limited to ``1 / theta`` Hz. It does not depend on ``theta``: the
+    Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
+    with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
+    ``rms``. So it is computed once per order (for ``theta=1`` and unit rms, in
+    :math:`O(\text{order}^3)`) and kept for the last
+    ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
+
+    Parameters
+    ----------
+    order : int
+        Number of Legendre coefficients (>= 1).
+    rms : float, optional
+        Rms of the band-limited input (> 0).
+
+    Returns
+    -------
+    T, T_inv : (order, order) ndarray
+        As `realize` returns them, for any ``theta``.
+
+    Examples
+    --------
+    >>> A, B = legendre_delay(theta=0.3, order=6)
+    >>> C = legendre_readout(6, np.linspace(0, 1, 13)) / np.sqrt(13)
+    >>> T, T_inv = legendre_realization(6, rms=0.5)
+    >>> T_direct, _ = realize(A, B, C, band_limit=1 / 0.3, rms=0.5)
+    >>> np.allclose(T, T_direct)
+    True
+    """
+    order = check_integer(order, "order", low=1)
+    rms = check_positive(rms, "rms")
+    T, T_inv = _unit_legendre_realization(order)
+    return rms * T, T_inv / rms
+
+
+@functools.lru_cache(maxsize=LEGENDRE_REALIZATION_CACHE_SIZE)
+def _unit_legendre_realization(order):
+    A, B = legendre_delay(1.0, order)
+    window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
+    T, T_inv = realize(A, B, window / np.sqrt(len(window)), band_limit=1.0, rms=1.0)
+    T.flags.writeable = T_inv.flags.writeable = False
+    return T, T_inv
+
+
 def _check_readout(C, n):
     C = as_real_array(C, "C")
     C = check_matrix(C[None, :] if C.ndim == 1 else C, "C", (None, n))
@@ -372,12 +429,14 @@ def _check_readout(C, n):
     return C
 
 
-def _check_stable(A):
-    eigenvalues = np.linalg.eigvals(A)
-    if np.any(eigenvalues.real >= 0):
+def _check_stable(A, real_parts=None):
+    """Refuse an unstable A; ``real_parts`` of its eigenvalues, if known."""
+    if real_parts is None:
+        real_parts = np.linalg.eigvals(A).real
+    if np.any(real_parts >= 0):
         raise ValidationError(
             "must be stable: every eigenvalue must have a negative real part (the "
-            f"largest real part is {np.max(eigenvalues.real):.6g})",
+            f"largest real part is {np.max(real_parts):.6g})",
             attr="A",
         )
 
@@ -402,10 +461,27 @@ def check_input_process(process, n_inputs):
         )
 
 
-def _gramian(A, B):
-    """Solution W of A W + W A^T + B B^T = 0, made exactly symmetric."""
-    gramian = solve_continuous_lyapunov(A, -B @ B.T)
-    return (gramian + gramian.T) / 2
+def _gramian(A, B, schur_form=None, transpose=False):
+    """Solution W of A W + W A^H + B B^H = 0 (A^H W + W A + B B^H = 0 with
+    ``transpose``), made exactly Hermitian.
+
+    Bartels-Stewart, from the Schur form ``(R, U)`` of A (``A = U R U^H``, real
+    or complex), computed here unless given: the Schur form is most of the cost,
+    and one serves both Gramians of a system.
+    """
+    R, U = schur(A) if schur_form is None else schur_form
+    factor = U.conj().T @ B
+    rhs = -factor @ factor.conj().T
+    (trsyl,) = get_lapack_funcs(("trsyl",), (R, rhs))
+    adjoint = "C" if np.iscomplexobj(R) else "T"
+    if transpose:
+        solution, scale, info = trsyl(R, R, rhs, trana=adjoint, tranb="N")
+    else:
+        solution, scale, info = trsyl(R, R, rhs, tranb=adjoint)
+    if info < 0:
+        raise np.linalg.LinAlgError(f"trsyl: argument {-info} is invalid")
+    gramian = U @ (solution / scale) @ U.conj().T
+    return (gramian + gramian.conj().T) / 2
 
 
 def _gramian_factor(gramian):
@@ -444,21 +520,26 @@ def _slowest_time_constant(A):
 
 def _band_limited_state_rms(A, B, band_limit, rms):
     """Rms of each state for input of flat spectrum up to band_limit Hz."""
-    identity = np.eye(len(A))
+    # In the complex Schur form A = Z R Z^H each transfer function value is a
+    # triangular solve, O(n^2) rather than O(n^3).
+    R, Z = schur(A, output="complex")
+    input_factor = Z.conj().T @ B
+    shifted = -R
 
     def power(frequency):
-        transfer = np.linalg.solve(2j * np.pi * frequency * identity - A, B)
+        np.fill_diagonal(shifted, 2j * np.pi * frequency - np.diag(R))
+        transfer = Z @ solve_triangular(shifted, input_factor)
         return np.sum(np.abs(transfer) ** 2, axis=1)
 
     # Over all frequencies, the integral is the controllability Gramian: it sets
     # the absolute accuracy, and the input reaches no state if it is zero.
-    whole_band = np.diag(_gramian(A, B)) / 2
+    whole_band = np.diag(_gramian(A, B, (R, Z))).real / 2
     if np.max(whole_band) == 0:
         return np.zeros(len(A))
 
     # The spectrum is even, so integrate over positive frequencies and double; the
     # resonant frequencies of A are breakpoints for the adaptive quadrature.
-    resonances = np.abs(np.linalg.eigvals(A).imag) / (2 * np.pi)
+    resonances = np.abs(np.diag(R).imag) / (2 * np.pi)
     integral, _ = quad_vec(
         power,
         0.0,

@@ -18,6 +18,7 @@ memory or a readout that does nothing.
 import warnings
 
 import nengo
+import numpy as np
 import pytest
 
 from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
@@ -179,6 +180,53 @@ def test_memory_delay(results, simulator):
 def test_emulator_close_to_reference(results):
     """The emulator's memory follows the reference simulator's."""
     assert emulator_error(results) < BOUNDS["emulator error"]
+
+
+def loihi_memory(dt):
+    """A spiking memory wired for Loihi, built for ``dt``, and a probe on it."""
+    with nengo.Network(seed=SEED) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(nengo.processes.WhiteSignal(1.0, high=HIGH, rms=RMS))
+        memory = LegendreMemory(
+            THETA,
+            ORDER,
+            n_neurons=20,
+            synapse=TAU,
+            dt=dt,
+            loop="direct",
+            min_coupling=MIN_COUPLING,
+        )
+        nengo.Connection(stim, memory.input, synapse=None)
+        readout = nengo.Node(lambda t, x: x, size_in=1)
+        nengo.Connection(
+            memory.output,
+            readout,
+            transform=legendre_readout(ORDER, 0.5),
+            synapse=None,
+        )
+        probe = nengo.Probe(readout)
+    return model, probe
+
+
+@pytest.mark.parametrize("simulator_dt", [0.002, 0.0011, DT * (1 + 1e-5)])
+def test_emulator_refuses_other_dt(simulator_dt):
+    """The memory's build function checks dt in nengo_loihi's builder too."""
+    model, _ = loihi_memory(DT)
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        nengo_loihi.Simulator(model, dt=simulator_dt, target="sim")
+    assert f"the simulator's dt={simulator_dt!r} differs from the dt=0.001 " in str(
+        error.value
+    )
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+def test_emulator_runs_float32_dt():
+    """A memory built for float32(dt) runs in the emulator at dt."""
+    model, probe = loihi_memory(np.float32(DT))
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+        sim.run_steps(100)
+    assert np.all(np.isfinite(sim.data[probe]))
+    assert np.ptp(sim.data[probe]) > 0
 
 
 def measure(seeds=range(5)):

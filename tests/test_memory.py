@@ -112,12 +112,59 @@ def test_delay_reconstruction(Simulator, seed, plt):
 
 
 @OCL_HALF_BUILT
-def test_simulator_dt_mismatch_refused(Simulator):
+@pytest.mark.parametrize(
+    "simulator_dt, shown", [(0.002, "0.002"), (0.0011, "0.0011"), (0.00099, "0.00099")]
+)
+def test_simulator_dt_mismatch_refused(Simulator, simulator_dt, shown):
     with nengo.Network() as model:
         LegendreMemory(0.1, 4, dt=0.001, label="memory")
-    with pytest.raises(ValidationError, match="dt=0.002 differs from the dt=0.001"):
-        with Simulator(model, dt=0.002):
+    with pytest.raises(ValidationError, match=f"dt={shown} differs from the dt=0.001 "):
+        with Simulator(model, dt=simulator_dt):
             pass
+
+
+@OCL_HALF_BUILT
+@pytest.mark.parametrize("relative", [1e-5, -1e-5, 1e-3])
+def test_close_dt_mismatch_refused_with_both_values(Simulator, relative):
+    simulator_dt = 0.001 * (1 + relative)
+    with nengo.Network() as model:
+        LegendreMemory(0.1, 4, dt=0.001, label="memory")
+    with pytest.raises(ValidationError) as error:
+        with Simulator(model, dt=simulator_dt):
+            pass
+    message = str(error.value)
+    assert f"dt={simulator_dt!r}" in message
+    assert "dt=0.001 " in message
+    assert "memory" in message
+
+
+def test_float32_dt_runs_at_equal_float64_dt(Simulator, seed):
+    outputs = []
+    for dt in [np.float32(0.001), 0.001]:
+        with nengo.Network(seed=seed) as model:
+            stim = nengo.Node(nengo.processes.WhiteSignal(1, high=10, seed=seed))
+            memory = LegendreMemory(0.1, 6, dt=dt)
+            nengo.Connection(stim, memory.input, synapse=None)
+            probe = nengo.Probe(memory.output, synapse=None)
+        with Simulator(model, dt=0.001, progress_bar=False) as sim:
+            sim.run_steps(200)
+        outputs.append(sim.data[probe])
+    assert np.ptp(outputs[1]) > 0.1
+    assert np.allclose(outputs[0], outputs[1], atol=1e-5)
+
+
+def test_dt_check_adds_no_operator():
+    with nengo.Network() as model:
+        memory = LegendreMemory(0.1, 4, label="memory")
+    with nengo.Network() as by_hand:
+        output = nengo.Node(size_in=4)
+        stim = nengo.Node(size_in=1)
+        nengo.Connection(stim, output, transform=memory.Bd, synapse=None)
+        nengo.Connection(output, output, transform=memory.Ad, synapse=0)
+    with nengo.Simulator(model, progress_bar=False) as sim:
+        operators = sorted(type(op).__name__ for op in sim.model.operators)
+    with nengo.Simulator(by_hand, progress_bar=False) as sim:
+        assert operators == sorted(type(op).__name__ for op in sim.model.operators)
 
 
 def test_network_structure():

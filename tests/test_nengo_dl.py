@@ -216,3 +216,35 @@ def test_spiking_statistics_match(seed):
         assert abs(rate_dl.mean() / rate_reference.mean() - 1) < 0.02, name
         # per neuron, the rates agree to a few spikes over the run
         assert np.abs(rate_dl - rate_reference).max() < 5 / (n_steps * DT), name
+
+
+@pytest.mark.parametrize(
+    "memory_options",
+    [pytest.param({}, id="exact"), pytest.param(dict(n_neurons=20), id="lif")],
+)
+@pytest.mark.parametrize("simulator_dt", [0.002, 0.0011, DT * (1 + 1e-5)])
+def test_other_dt_refused(memory_options, simulator_dt):
+    with nengo.Network() as model:
+        LegendreMemory(0.1, 4, dt=DT, label="memory", **memory_options)
+    # NengoDL sets nengo's precision to 32 bits while it builds, and leaves it
+    # there when building fails.
+    precision = nengo.rc.get("precision", "bits")
+    try:
+        with pytest.raises(nengo.exceptions.ValidationError) as error:
+            nengo_dl.Simulator(model, dt=simulator_dt, progress_bar=False)
+    finally:
+        nengo.rc.set("precision", "bits", precision)
+    assert f"the simulator's dt={simulator_dt!r} differs from the dt=0.001 " in str(
+        error.value
+    )
+
+
+def test_float32_dt_runs(seed):
+    x = white_input(200, 1, seed)
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(nengo.processes.PresentInput(x, DT))
+        memory = LegendreMemory(0.1, 4, dt=np.float32(DT))
+        nengo.Connection(stim, memory.input, synapse=None)
+        probes = dict(state=nengo.Probe(memory.output))
+    reference, dl = run_both(model, 200, probes)
+    assert relative_difference(reference["state"], dl["state"]) < RTOL

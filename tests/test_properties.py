@@ -35,6 +35,7 @@ from nengo_lmu import (
     lead_correction,
     legendre_delay,
     legendre_readout,
+    legendre_realization,
     nrmse,
     periodic_delay,
     realize,
@@ -447,6 +448,11 @@ CASES = {
             rng=bad_rng(),
             dt=not_positive(),
         ),
+    ),
+    "legendre_realization": (
+        legendre_realization,
+        dict(order=4, rms=0.5),
+        dict(order=not_integer(1), rms=not_positive()),
     ),
     "nrmse": (
         nrmse,

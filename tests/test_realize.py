@@ -10,6 +10,7 @@ from nengo_lmu.realize import (
     RMS_RANGE,
     _gramian_factor,
     balanced_realization,
+    legendre_realization,
     realize,
     state_scaling,
 )
@@ -38,13 +39,18 @@ def random_stable_system(rng, n, k, m):
 
 def band_limited_variance(A, B, band_limit, rms):
     """Closed-form frequency-limited Gramian (Gawronski and Juang, 1990)."""
+    return np.diag(band_limited_covariance(A, B, band_limit, rms))
+
+
+def band_limited_covariance(A, B, band_limit, rms):
+    """Closed-form frequency-limited Gramian (Gawronski and Juang, 1990)."""
     omega = 2 * np.pi * band_limit
     identity = np.eye(len(A))
     ratio = (A + 1j * omega * identity) @ np.linalg.inv(A - 1j * omega * identity)
     S = 1j / (2 * np.pi) * logm(ratio)
     gramian = solve_continuous_lyapunov(A, -B @ B.T)
     limited = (S @ gramian + gramian @ S.conj().T).real
-    return rms**2 / (2 * band_limit) * np.diag(limited)
+    return rms**2 / (2 * band_limit) * limited
 
 
 def simulated_rms(A, B, inputs, dt, n_skip):
@@ -351,3 +357,38 @@ def test_state_scaling_rms_out_of_float_range(rms):
         T, T_inv = state_scaling(A, B, band_limit=1.0, rms=edge)
         unit, _ = state_scaling(A, B, band_limit=1.0, rms=1.0)
         assert np.allclose(np.diag(T) / edge, np.diag(unit), rtol=1e-6)
+
+
+@pytest.mark.parametrize("order", [1, 5, 12])
+@pytest.mark.parametrize("theta, rms", [(0.1, 0.5), (2.0, 1.5)])
+def test_legendre_realization_equals_realize(order, theta, rms):
+    A, B = legendre_delay(theta, order)
+    T, T_inv = realize(A, B, whole_window_readout(order), band_limit=1 / theta, rms=rms)
+    T_cached, T_inv_cached = legendre_realization(order, rms=rms)
+    assert np.allclose(T_cached, T, rtol=1e-7, atol=1e-12 * np.abs(T).max())
+    assert np.allclose(T_inv_cached, T_inv, rtol=1e-7, atol=1e-9 * np.abs(T_inv).max())
+    T_cached[0, 0] = 0  # a copy: the cache is untouched
+    assert legendre_realization(order, rms=rms)[0][0, 0] != 0
+
+
+@pytest.mark.parametrize("order, theta", [(6, 0.1), (12, 1.0)])
+def test_legendre_realization_normalises_band_limited_state(order, theta):
+    """Independently: the frequency-limited Gramian, whitened, has unit diagonal
+    and the controllability Gramian of the balanced part is diagonal."""
+    rms = 0.4
+    A, B = legendre_delay(theta, order)
+    T, T_inv = legendre_realization(order, rms=rms)
+    covariance = band_limited_covariance(A, B, 1 / theta, rms)
+    assert np.allclose(np.diag(T_inv @ covariance @ T_inv.T), 1, rtol=1e-7)
+    controllability, observability = gramians(A, B, whole_window_readout(order))
+    z_controllability = T_inv @ controllability @ T_inv.T
+    off_diagonal = z_controllability - np.diag(np.diag(z_controllability))
+    assert np.abs(off_diagonal).max() < 1e-8 * np.abs(z_controllability).max()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match", [(dict(order=0), "order"), (dict(order=4, rms=0), "rms")]
+)
+def test_legendre_realization_invalid(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        legendre_realization(**kwargs)

@@ -1017,7 +1017,11 @@ class LMU(nengo.Network):
                 continue
             if given[name] is not None:
                 weights[name] = check_matrix(given[name], attr, shape, obj=self)
-        initial = self._initial_weights(neuron_type, included, rng)
+        # The sampled kernels need the memory's realisation: skip both when given.
+        sampled = {"W_m", "W_x"} if included["W_x"] else {"W_m"}
+        initial = self._initial_weights(
+            neuron_type, included, rng, sample_kernels=not sampled <= set(weights)
+        )
         if "bias" in weights:
             # The connections into `neurons` are divided by the gain (nengo
             # multiplies by it), so any gain gives the same currents; this one
@@ -1050,10 +1054,13 @@ class LMU(nengo.Network):
         )
         return weights
 
-    def _initial_weights(self, neuron_type, included, rng, samples=None):
+    def _initial_weights(
+        self, neuron_type, included, rng, samples=None, sample_kernels=True
+    ):
         """The default weights; with ``samples`` (rows of the hidden layer's
         inputs: memory states, then the input with ``input_to_hidden``), the
-        kernels' normalisation and intercepts come from them."""
+        kernels' normalisation and intercepts come from them. Without
+        ``sample_kernels``, no ``W_m`` or ``W_x`` (they are all given)."""
         memory_size = self.memory_d * self.order
         input_size = memory_size + (self.size_in if included["W_x"] else 0)
         # 200 to 400 Hz, or up to 95% of the rate limit of types that have one
@@ -1065,17 +1072,18 @@ class LMU(nengo.Network):
         max_rates = nengo.dists.get_samples(max_rates, self.n_hidden, rng=rng)
         intercepts = _configured("intercepts", nengo.dists.Uniform(-0.5, 0.5))
         intercepts = nengo.dists.get_samples(intercepts, self.n_hidden, rng=rng)
-        encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
-            self.n_hidden, input_size, rng=rng
-        )
-        # Each memory channel's state to unit rms, the input by radius.
-        _, T_inv = self.memory.realization()
-        normalise = scipy.linalg.block_diag(
-            np.kron(np.eye(self.memory_d), T_inv),
-            np.eye(input_size - memory_size) / (self.radius / 2),
-        )
         mean = np.zeros(input_size)
-        directions = encoders @ normalise
+        if sample_kernels:
+            encoders = nengo.dists.ScatteredHypersphere(surface=True).sample(
+                self.n_hidden, input_size, rng=rng
+            )
+            # Each memory channel's state to unit rms, the input by radius.
+            _, T_inv = self.memory.realization()
+            normalise = scipy.linalg.block_diag(
+                np.kron(np.eye(self.memory_d), T_inv),
+                np.eye(input_size - memory_size) / (self.radius / 2),
+            )
+            directions = encoders @ normalise
         if samples is not None:
             channels = [self.order] * self.memory_d + [input_size - memory_size]
             mean, normalisations = data_normalisations(samples, normalise, channels)
@@ -1096,8 +1104,6 @@ class LMU(nengo.Network):
             gain, bias = np.ones(self.n_hidden), np.zeros(self.n_hidden)
         else:
             gain, bias = neuron_type.gain_bias(max_rates, intercepts)
-        kernels = gain[:, None] * directions / HIDDEN_RADIUS
-        bias = bias - kernels @ mean
 
         if self.memory_d == self.size_in:
             input_encoders = np.eye(self.memory_d)
@@ -1107,7 +1113,6 @@ class LMU(nengo.Network):
             e_x=input_encoders,
             e_h=np.zeros((self.memory_d, self.n_hidden)),
             e_m=np.zeros((self.memory_d, memory_size)),
-            W_m=kernels[:, :memory_size],
             W_h=np.zeros((self.n_hidden, self.n_hidden)),
             gain=gain,
             bias=bias,
@@ -1115,8 +1120,12 @@ class LMU(nengo.Network):
             intercepts=intercepts,
             W_y=np.zeros((self.size_out or 0, self.n_hidden)),
         )
-        if included["W_x"]:
-            weights["W_x"] = kernels[:, memory_size:]
+        if sample_kernels:
+            kernels = gain[:, None] * directions / HIDDEN_RADIUS
+            weights["bias"] = bias - kernels @ mean
+            weights["W_m"] = kernels[:, :memory_size]
+            if included["W_x"]:
+                weights["W_x"] = kernels[:, memory_size:]
         return weights
 
 

@@ -1,11 +1,12 @@
 """The Legendre memory as a nengo network."""
 
 import contextlib
+import sys
 
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
-from nengo.params import Default, NumberParam, StringParam
+from nengo.params import Default
 
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
@@ -36,6 +37,10 @@ STATE_RMS = 0.25
 # smoothed with this time constant (s).
 LEAD_CALIBRATION_TIME = 5.0
 LEAD_FIT_TAU = 0.05
+# A simulator dt within this relative difference of the memory's is the same time
+# step: float32 rounding (a relative 6e-8) passes, and the window it changes by at
+# most this fraction.
+DT_RTOL = 1e-6
 
 
 class LegendreMemory(nengo.Network):
@@ -85,8 +90,10 @@ class LegendreMemory(nengo.Network):
       :math:`T z`, the estimate of :math:`m` one time step late. No further
       filtering is needed, even with spiking neurons.
 
-    The transforms are computed for ``dt``; a simulator with another time step is
-    refused with a `~nengo.exceptions.ValidationError` when it is built.
+    The transforms are computed for ``dt``; a simulator with another time step
+    (by more than a relative ``DT_RTOL``, 1e-6) is refused with a
+    `~nengo.exceptions.ValidationError` when it builds the memory, on every
+    backend, at no cost per step.
 
     Parameters
     ----------
@@ -173,9 +180,6 @@ class LegendreMemory(nengo.Network):
     dropped_couplings : ndarray or None
         The couplings ``min_coupling`` dropped, as ``(row, column, value)`` rows
         of the recurrent transform (None for the exact memory).
-    dt_check : nengo.Node
-        Refuses a simulator with another ``dt``; its process's ``built`` flag is
-        set when a simulator builds the network.
 
     Notes
     -----
@@ -305,12 +309,9 @@ class LegendreMemory(nengo.Network):
                 self._build_exact()
             else:
                 self._build_neural(neuron_type, synapse, input_process, solver)
-            self.dt_check = nengo.Node(
-                SimulatorDtCheck(self.dt, str(self)), size_in=1, label="dt check"
-            )
-            # An input makes the check part of the simulation on every backend
-            # (NengoDL precomputes the Nodes without one, per minibatch item).
-            nengo.Connection(self.input[0], self.dt_check, synapse=None)
+        # Set when a simulator builds the memory (see `build_legendre_memory`).
+        self._built = False
+        register_builders()
 
     def _check_spiking_synapse(self, neuron_type, synapse):
         if neuron_type is Default:
@@ -331,10 +332,12 @@ class LegendreMemory(nengo.Network):
         self.output = nengo.Node(size_in=self.size_in * self.order, label="output")
         self.state = self.output
         for channel in range(self.size_in):
-            state = self.output[self._channel(channel)]
-            nengo.Connection(
-                self.input[channel], state, transform=self.Bd, synapse=None
-            )
+            # Whole Nodes rather than slices where they are the same: nengo's
+            # optimiser merges the operators of many memories only then.
+            source, state = self.input, self.output
+            if self.size_in > 1:
+                source, state = self.input[channel], self.output[self._channel(channel)]
+            nengo.Connection(source, state, transform=self.Bd, synapse=None)
             nengo.Connection(state, state, transform=self.Ad, synapse=0)
 
     def _build_neural(self, neuron_type, synapse, input_process, solver):
@@ -784,51 +787,64 @@ class LegendreMemory(nengo.Network):
         return np.random.RandomState(0 if self.seed is None else self.seed)
 
 
-class SimulatorDtCheck(nengo.Process):
-    """Refuses a simulator whose time step differs from the one a network assumes.
+def check_simulator_dt(dt, memory):
+    """Refuse a simulator time step ``dt`` that differs from the memory's."""
+    if not np.isclose(dt, memory.dt, rtol=DT_RTOL, atol=0):
+        # repr gives the shortest digits that tell two floats apart.
+        simulator_dt, memory_dt = repr(float(dt)), repr(float(memory.dt))
+        raise ValidationError(
+            f"the simulator's dt={simulator_dt} differs from the dt={memory_dt} "
+            f"that {memory} was built for; create the network with "
+            f"dt={simulator_dt} or simulate with dt={memory_dt}",
+            attr="dt",
+            obj=memory,
+        )
 
-    Networks that bake ``dt`` into their transforms include a Node with this
-    process: nengo's builder passes the simulator's ``dt`` to ``make_state`` when
-    the model is built (and backends pass it to ``make_step``), so a mismatch fails
-    before the simulation starts, on every backend.
 
-    Parameters
-    ----------
-    dt : float
-        The time step the network was built for, in seconds.
-    network : str
-        Name of the network, for the error message.
+def build_legendre_memory(builder):
+    """The build function of `LegendreMemory` in ``builder``'s table.
+
+    It checks the simulator's ``dt`` (``model.dt``) before building anything, then
+    builds the memory as the table builds any network, so the check adds no
+    operator to the simulation.
     """
 
-    dt = NumberParam("dt", low=0, low_open=True)
-    network = StringParam("network")
+    def build(model, memory, *args, **kwargs):
+        check_simulator_dt(model.dt, memory)
+        memory._built = True
+        mro = type(memory).__mro__
+        for cls in mro[mro.index(LegendreMemory) + 1 :]:
+            if cls in builder.builders:
+                return builder.builders[cls](model, memory, *args, **kwargs)
+        raise nengo.exceptions.BuildError(
+            f"{builder.__name__} cannot build a nengo.Network"
+        )
 
-    def __init__(self, dt, network):
-        # One unused input and output: nengo_ocl cannot write an output of size 0
-        super().__init__(default_size_in=1, default_size_out=1)
-        self.dt = dt
-        self.network = network
-        self.built = False
+    return build
 
-    def make_state(self, shape_in, shape_out, dt, dtype=None):
-        self.check(dt)
-        self.built = True
-        return {}
 
-    def make_step(self, shape_in, shape_out, dt, rng, state):
-        self.check(dt)
-        output = np.zeros(1)
-        return lambda t, x: output
+# Backends that build networks with a builder table of their own, not nengo's:
+# (module, name of the Builder class in it).
+BACKEND_BUILDERS = (("nengo_loihi.builder.builder", "Builder"),)
 
-    def check(self, dt):
-        """Raise a `~nengo.exceptions.ValidationError` unless ``dt`` is ours."""
-        if not np.isclose(dt, self.dt, rtol=1e-9, atol=0):
-            raise ValidationError(
-                f"the simulator's dt={dt:g} differs from the dt={self.dt:g} that "
-                f"{self.network} was built for; create the network with dt={dt:g} "
-                f"or simulate with dt={self.dt:g}",
-                attr="dt",
-            )
+
+def register_builders():
+    """Register `build_legendre_memory` with nengo's builder and the backends'.
+
+    nengo's reference simulator, nengo_ocl and NengoDL build networks with
+    nengo's own table; nengo_loihi with one of its own, in which the memory is
+    registered once nengo_loihi is imported (checked whenever a memory is made).
+    """
+    builders = [nengo.builder.Builder]
+    for module, name in BACKEND_BUILDERS:
+        if module in sys.modules:
+            builders.append(getattr(sys.modules[module], name))
+    for builder in builders:
+        if LegendreMemory not in builder.builders:
+            builder.register(LegendreMemory)(build_legendre_memory(builder))
+
+
+register_builders()
 
 
 @contextlib.contextmanager

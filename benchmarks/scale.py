@@ -1,0 +1,373 @@
+"""Cost against model size, beside the same models written by hand.
+
+Each model is made twice: with nengo_lmu's networks, and by hand with plain nengo
+objects computing the same thing.
+
+- ``lmu``: ``n`` `LMU` cells (exact memory of ``order``, ``n_hidden`` LIF hidden
+  neurons, one output learned with ``PES(1e-4)`` against the input), all driven
+  by one white-noise input. By hand: for each cell the same Nodes (input, memory
+  input, memory state looping through ``Ad`` with ``synapse=0``), an Ensemble with
+  the cell's gains and biases, and the same connections and transforms, taken
+  from the LMU (so the arrays are equal, and "construction by hand" is only the
+  making of the nengo objects from them).
+- ``neural``: ``n`` neural `LegendreMemory` (order 6, 166 LIF neurons per
+  dimension, ``Lowpass(0.1)``: B1 of ``delay_accuracy.py``). By hand: the very
+  ensembles, Nodes and connections of the memories, in a plain ``nengo.Network``.
+
+Measured: the time to make the model (``construct_s``), to build it
+(``Simulator(...)``, ``build_s``), and the time per step after 10 warm-up steps
+(``step_s``, the median of ``--repeats`` runs of ``--steps`` steps, the two
+models' runs interleaved, each first in turn): the process's CPU time on the
+reference simulator (single-threaded; on a shared machine the wall time of the
+same run varies by +-50%), the wall time on nengo_ocl. ``ratio`` is the median
+over the interleaved pairs of nengo_lmu's time over the hand model's;
+``extra_operators`` counts, by type, the operators nengo_lmu's model has more
+(or fewer) than the hand model. Also the
+construction time of one ``LMU(order=..., n_hidden=1000)`` against order: the
+first at that order in the process (``cold``: computes the realisation), the
+next (``warm``: cached), and with every kernel given (``given``, as
+``LMU.from_keras`` does).
+
+Writes ``scale_<simulator>.json`` and a figure ``scale_<simulator>.png`` to
+``--out``. Run from the repository root, for example (about 10 minutes on
+2 cores)::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py --simulator reference
+    PYOPENCL_CTX=0 python benchmarks/scale.py --simulator nengo_ocl \\
+        --lmus 1 8 64 --order 64 --hidden 1000 --neural 1 8
+
+``--quick`` makes a smoke run.
+"""
+
+import argparse
+import json
+import platform
+import time
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+import nengo
+import numpy as np
+
+import nengo_lmu
+from nengo_lmu import LMU, LegendreMemory
+from nengo_lmu.realize import _unit_legendre_realization
+
+DT = 0.001
+THETA = 0.5
+LEARNING_RATE = 1e-4
+
+
+def make_stimulus(seed):
+    return nengo.Node(
+        nengo.processes.WhiteSignal(10.0, high=5.0, rms=0.3, seed=seed),
+        label="stimulus",
+    )
+
+
+def lmu_model(n, order, n_hidden, seed):
+    """``n`` LMUs learning to reproduce their input; the model and the LMUs."""
+    with nengo.Network(seed=seed) as model:
+        stimulus = make_stimulus(seed)
+        lmus = []
+        for i in range(n):
+            lmu = LMU(
+                THETA,
+                order,
+                n_hidden,
+                size_out=1,
+                learning_rule_type=nengo.PES(LEARNING_RATE),
+                seed=seed + i,
+            )
+            nengo.Connection(stimulus, lmu.input, synapse=None)
+            nengo.Connection(lmu.output, lmu.error, synapse=None)
+            nengo.Connection(stimulus, lmu.error, transform=-1, synapse=None)
+            nengo.Probe(lmu.output, synapse=None)
+            lmus.append(lmu)
+    return model, lmus
+
+
+def hand_lmu_model(lmus, seed):
+    """The same cells as ``lmus``, written with plain nengo objects."""
+    with nengo.Network(seed=seed) as model:
+        stimulus = make_stimulus(seed)
+        for lmu in lmus:
+            weights = {
+                name: connection.transform.init
+                for name, connection in lmu.weight_connections.items()
+            }
+            cell_input = nengo.Node(size_in=1)
+            memory_input = nengo.Node(size_in=1)
+            memory = nengo.Node(size_in=lmu.order)
+            nengo.Connection(stimulus, cell_input, synapse=None)
+            nengo.Connection(
+                cell_input, memory_input, transform=weights["e_x"], synapse=None
+            )
+            nengo.Connection(
+                memory_input, memory, transform=lmu.memory.Bd, synapse=None
+            )
+            nengo.Connection(memory, memory, transform=lmu.memory.Ad, synapse=0)
+            hidden = nengo.Ensemble(
+                lmu.n_hidden,
+                1,
+                neuron_type=lmu.neuron_type,
+                gain=lmu.hidden.gain,
+                bias=lmu.hidden.bias,
+            )
+            nengo.Connection(
+                memory, hidden.neurons, transform=weights["W_m"], synapse=None
+            )
+            output = nengo.Node(size_in=1)
+            learned = nengo.Connection(
+                hidden.neurons,
+                output,
+                transform=weights["W_y"],
+                synapse=lmu.synapse,
+                learning_rule_type=nengo.PES(LEARNING_RATE),
+            )
+            error = nengo.Node(size_in=1)
+            nengo.Connection(output, error, synapse=None)
+            nengo.Connection(stimulus, error, transform=-1, synapse=None)
+            nengo.Connection(error, learned.learning_rule, synapse=None)
+            nengo.Probe(output, synapse=None)
+    return model
+
+
+def neural_model(n, seed):
+    """``n`` neural memories of one input (B1); the model and the memories."""
+    with nengo.Network(seed=seed) as model:
+        stimulus = make_stimulus(seed)
+        memories = []
+        for i in range(n):
+            memory = LegendreMemory(
+                1.0,
+                6,
+                n_neurons=166,
+                neuron_type=nengo.LIF(),
+                synapse=nengo.Lowpass(0.1),
+                dt=DT,
+                seed=seed + i,
+            )
+            nengo.Connection(stimulus, memory.input, synapse=None)
+            nengo.Probe(memory.output, synapse=None)
+            memories.append(memory)
+    return model, memories
+
+
+def hand_neural_model(memories, seed):
+    """The memories' own objects, in a plain nengo.Network."""
+    with nengo.Network(seed=seed) as model:
+        stimulus = make_stimulus(seed)
+        for memory in memories:
+            for obj in memory.all_ensembles + memory.all_nodes:
+                model.add(obj)
+            for connection in memory.all_connections:
+                model.add(connection)
+            nengo.Connection(stimulus, memory.input, synapse=None)
+            nengo.Probe(memory.output, synapse=None)
+    return model
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - start
+
+
+def operator_counts(sim):
+    return Counter(type(operator).__name__ for operator in sim.model.operators)
+
+
+def compare(Simulator, ours, hand, n_steps, repeats, clock):
+    """Build both models; time their steps, interleaved."""
+    (model, construct_s), (hand_model, hand_construct_s) = ours, hand
+    sim, build_s = timed(lambda: Simulator(model, dt=DT, progress_bar=False))
+    hand_sim, hand_build_s = timed(
+        lambda: Simulator(hand_model, dt=DT, progress_bar=False)
+    )
+    with sim, hand_sim:
+        counts, hand_counts = operator_counts(sim), operator_counts(hand_sim)
+        extra_operators = {
+            kind: counts[kind] - hand_counts[kind]
+            for kind in counts | hand_counts
+            if counts[kind] != hand_counts[kind]
+        }
+        sim.run_steps(10, progress_bar=False)
+        hand_sim.run_steps(10, progress_bar=False)
+        step_s, hand_step_s = [], []
+        pair = [(sim, step_s), (hand_sim, hand_step_s)]
+        for repeat in range(repeats):
+            # Alternate which runs first, so that neither gains from its place.
+            for simulator, times in pair[:: 1 if repeat % 2 == 0 else -1]:
+                start = clock()
+                simulator.run_steps(n_steps, progress_bar=False)
+                times.append((clock() - start) / n_steps)
+    ratios = np.array(step_s) / np.array(hand_step_s)
+    return dict(
+        ours=dict(
+            construct_s=construct_s,
+            build_s=build_s,
+            step_s=float(np.median(step_s)),
+        ),
+        hand=dict(
+            construct_s=hand_construct_s,
+            build_s=hand_build_s,
+            step_s=float(np.median(hand_step_s)),
+        ),
+        ratio=float(np.median(ratios)),
+        pair_ratio_quartiles=np.percentile(ratios, [25, 50, 75]).tolist(),
+        extra_operators=extra_operators,
+    )
+
+
+def construction_against_order(orders, n_hidden):
+    rows = []
+    for order in orders:
+        _unit_legendre_realization.cache_clear()
+        _, cold = timed(lambda: LMU(THETA, order, n_hidden, add_to_container=False))
+        _, warm = timed(lambda: LMU(2 * THETA, order, n_hidden, add_to_container=False))
+        kernels = dict(
+            memory=np.zeros((n_hidden, order)),
+            bias=np.zeros(n_hidden),
+            output=np.zeros((1, n_hidden)),
+        )
+        _, given = timed(
+            lambda: LMU(
+                THETA,
+                order,
+                n_hidden,
+                size_out=1,
+                kernels=kernels,
+                add_to_container=False,
+            )
+        )
+        rows.append(dict(order=order, cold_s=cold, warm_s=warm, given_s=given))
+        print(
+            f"LMU(order={order}, n_hidden={n_hidden}): cold {cold:.3f} s, "
+            f"warm {warm:.3f} s, kernels given {given:.3f} s",
+            flush=True,
+        )
+    return rows
+
+
+def plot(results, path):
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    for kind, marker in (("lmu", "o"), ("neural", "s")):
+        rows = results[kind]
+        if not rows:
+            continue
+        n = [row["n"] for row in rows]
+        for who, style in (("ours", "-"), ("hand", "--")):
+            label = f"{kind}, {'nengo_lmu' if who == 'ours' else 'by hand'}"
+            axes[0].loglog(
+                n,
+                [1e3 * row[who]["step_s"] for row in rows],
+                style,
+                marker=marker,
+                label=label,
+            )
+            axes[1].loglog(
+                n, [row[who]["build_s"] for row in rows], style, marker=marker
+            )
+    axes[0].set(xlabel="networks in the model", ylabel="ms per step")
+    axes[0].legend(fontsize="small")
+    axes[1].set(xlabel="networks in the model", ylabel="build time (s)")
+    rows = results["construction"]
+    orders = [row["order"] for row in rows]
+    for key, label in (
+        ("cold_s", "first at this order"),
+        ("warm_s", "cached realisation"),
+        ("given_s", "every kernel given"),
+    ):
+        axes[2].loglog(orders, [row[key] for row in rows], "-o", label=label)
+    axes[2].set(xlabel="order", ylabel="LMU construction (s)", title="n_hidden = 1000")
+    axes[2].set_xticks(orders, [str(order) for order in orders])
+    axes[2].minorticks_off()
+    axes[2].legend(fontsize="small")
+    fig.suptitle(
+        f"{results['simulator']}: LMUs of order {results['lmu_order']} with "
+        f"{results['lmu_hidden']} LIF hidden neurons; B1 neural memories",
+        fontsize="medium",
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(args):
+    if args.simulator == "nengo_ocl":
+        import nengo_ocl  # pylint: disable=import-outside-toplevel
+
+        Simulator, clock = nengo_ocl.Simulator, time.perf_counter
+    else:
+        Simulator, clock = nengo.Simulator, time.process_time
+    seed = 0
+    results = dict(
+        simulator=args.simulator,
+        machine=platform.processor() or platform.machine(),
+        versions=dict(nengo=nengo.__version__, nengo_lmu=nengo_lmu.__version__),
+        lmu_order=args.order,
+        lmu_hidden=args.hidden,
+        n_steps=args.steps,
+        repeats=args.repeats,
+        clock="wall" if args.simulator == "nengo_ocl" else "process CPU",
+        lmu=[],
+        neural=[],
+    )
+    for n in args.lmus:
+        (model, lmus), construct_s = timed(lmu_model, n, args.order, args.hidden, seed)
+        hand, hand_construct_s = timed(hand_lmu_model, lmus, seed)
+        row = compare(
+            Simulator,
+            (model, construct_s),
+            (hand, hand_construct_s),
+            args.steps,
+            args.repeats,
+            clock,
+        )
+        results["lmu"].append(dict(n=n, **row))
+        print(f"{n} LMUs: {json.dumps(row)}", flush=True)
+    for n in args.neural:
+        (model, memories), construct_s = timed(neural_model, n, seed)
+        hand, hand_construct_s = timed(hand_neural_model, memories, seed)
+        row = compare(
+            Simulator,
+            (model, construct_s),
+            (hand, hand_construct_s),
+            args.steps,
+            args.repeats,
+            clock,
+        )
+        results["neural"].append(dict(n=n, **row))
+        print(f"{n} neural memories: {json.dumps(row)}", flush=True)
+    results["construction"] = construction_against_order(args.orders, 1000)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"scale_{args.simulator}" + ("_quick" if args.quick else "")
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1))
+    plot(results, args.out / f"{name}.png")
+    print(f"wrote {args.out / name}.json and .png")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--simulator", choices=["reference", "nengo_ocl"], default="reference"
+    )
+    parser.add_argument("--lmus", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--order", type=int, default=8)
+    parser.add_argument("--hidden", type=int, default=1000)
+    parser.add_argument("--neural", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--orders", type=int, nargs="+", default=[16, 64, 256])
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--quick", action="store_true", help="a smoke run")
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.lmus, arguments.neural, arguments.orders = [1, 2], [1], [8, 16]
+        arguments.hidden, arguments.steps, arguments.repeats = 100, 20, 2
+    main(arguments)
