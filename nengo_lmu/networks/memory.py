@@ -309,8 +309,6 @@ class LegendreMemory(nengo.Network):
                 self._build_exact()
             else:
                 self._build_neural(neuron_type, synapse, input_process, solver)
-        # Set when a simulator builds the memory (see `build_legendre_memory`).
-        self._built = False
         register_builders()
 
     def _check_spiking_synapse(self, neuron_type, synapse):
@@ -811,7 +809,6 @@ def build_legendre_memory(builder):
 
     def build(model, memory, *args, **kwargs):
         check_simulator_dt(model.dt, memory)
-        memory._built = True
         mro = type(memory).__mro__
         for cls in mro[mro.index(LegendreMemory) + 1 :]:
             if cls in builder.builders:
