@@ -34,6 +34,7 @@ The result depends only on the arguments, so it is memoised (`CACHE_SIZE`
 entries): identical memories built again share one calibration.
 """
 
+import inspect
 import warnings
 from collections import OrderedDict
 from typing import NamedTuple
@@ -268,21 +269,58 @@ def _states_from(Ad, Bd, inputs, initial_state):
 
 
 def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solver, seed):
-    """Decoded values of ensembles like the memory's, each driven by its state."""
+    """Decoded values of ensembles like the memory's, each driven by its state.
+
+    The ensembles and decoders are built by nengo's builder; the neurons are then
+    stepped here, all ensembles at once (what the reference simulator does for
+    this network, without its per-step overhead).
+    """
+    order = states.shape[1]
     with nengo.Network(seed=seed, add_to_container=False) as calibration:
-        stimulus = nengo.Node(nengo.processes.PresentInput(states, dt))
-        probes = []
-        for i in range(states.shape[1]):
-            ensemble = memory_ensemble(
-                n_neurons, neuron_type, radius, label=f"calibration {i}"
-            )
-            nengo.Connection(stimulus[i], ensemble, synapse=None)
-            probes.append(nengo.Probe(ensemble, synapse=None, solver=solver))
-    # The reference simulator class itself: nengo_gui replaces nengo.Simulator
-    # (and refuses to run it) while it executes a model script.
-    with nengo.simulator.Simulator(calibration, dt=dt, progress_bar=False) as sim:
-        sim.run_steps(len(states))
-    return np.hstack([sim.data[probe] for probe in probes])
+        ensembles = [
+            memory_ensemble(n_neurons, neuron_type, radius, label=f"calibration {i}")
+            for i in range(order)
+        ]
+        sink = nengo.Node(size_in=order)
+        connections = [
+            nengo.Connection(ensemble, sink[i], solver=solver, synapse=None)
+            for i, ensemble in enumerate(ensembles)
+        ]
+    if isinstance(neuron_type, nengo.neurons.RatesToSpikesNeuronType):
+        # Built as two operators (rates, then spikes): let the simulator run it.
+        with calibration:
+            stimulus = nengo.Node(nengo.processes.PresentInput(states, dt))
+            for i, ensemble in enumerate(ensembles):
+                nengo.Connection(stimulus[i], ensemble, synapse=None)
+            probe = nengo.Probe(sink, synapse=None)
+        # The reference simulator class itself: nengo_gui replaces nengo.Simulator
+        # (and refuses to run it) while it executes a model script.
+        with nengo.simulator.Simulator(
+            calibration, dt=dt, progress_bar=False, optimize=False
+        ) as sim:
+            sim.run_steps(len(states))
+        return sim.data[probe]
+    model = nengo.builder.Model(dt=dt)
+    model.build(calibration)
+    built = [model.params[ensemble] for ensemble in ensembles]
+    encoders = np.array([b.scaled_encoders[:, 0] for b in built])  # (order, n)
+    bias = np.array([b.bias for b in built])
+    decoders = np.array([model.params[c].weights[0] for c in connections])
+    state = {
+        name: np.concatenate(
+            [model.sig[ensemble.neurons][name].initial_value for ensemble in ensembles]
+        )
+        for name in neuron_type.state
+    }
+    if "rng" in inspect.signature(neuron_type.step).parameters:
+        state["rng"] = np.random.RandomState(seed)  # e.g. PoissonSpiking
+    output = np.zeros(order * n_neurons)
+    decoded = np.empty_like(states)
+    for k, z in enumerate(states):
+        current = (encoders * z[:, None] + bias).ravel()
+        neuron_type.step(dt, current, output, **state)
+        decoded[k] = np.sum(output.reshape(order, n_neurons) * decoders, axis=1)
+    return decoded
 
 
 def fit_lead(states, decoded, dt):
