@@ -76,12 +76,18 @@ class LegendreMemory(nengo.Network):
       (``LstsqL2(reg=0.01)`` for spiking neurons, ``reg=0.001`` for rate).
     - **Spiking lead.** Spiking LIF populations decode their input about a
       millisecond early, which makes a recurrent memory run fast (the "gain
-      loss" seen in spiking delay networks is this phase error). With a
-      ``Lowpass`` synapse and a spiking neuron type the lead of each dimension
-      is measured when the network is built, by simulating ensembles like the
-      memory's on the states they will represent (``LEAD_CALIBRATION_TIME``, 5
-      seconds, about a second of build time), and corrected with
-      `lead_correction`. It is stored in ``lead``.
+      loss" seen in spiking delay networks is this phase error). With
+      ``lead="auto"``, a ``Lowpass`` synapse and a spiking neuron type, the lead
+      of each dimension is measured when the network is built, by driving
+      ensembles like the memory's with the states they will represent for
+      ``LEAD_CALIBRATION_TIME`` (5) seconds, and the correction
+      (`lead_correction`) is validated: the loop is predicted from the measured
+      decoding errors with several fractions of the correction and with none, and
+      the best is kept, a correction only where it is predicted to help
+      (`calibrate_lead`; about a second of build time, shared by identical
+      memories). High orders, long windows and neuron types that adapt rather
+      than lead get the plain mapping or a partial correction this way. The lead
+      applied is stored in ``lead``, the calibration in ``lead_calibration``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
       the synaptically filtered estimate of :math:`z`, and ``output`` is
       :math:`T z`, the estimate of :math:`m` one time step late. No further
@@ -133,6 +139,13 @@ class LegendreMemory(nengo.Network):
         than this in magnitude are dropped (>= 0; 0 keeps all). Loihi cannot
         discretise the weights of a connection that carries only a weak
         coupling; dropping them changes the memory slightly (measure it).
+    lead : "auto", None, float or (order,) array_like, optional
+        Lead of the spiking ensembles' decoded feedback to correct, in seconds.
+        ``"auto"`` (the default) measures it and corrects only as much as is
+        predicted to help (see above; nothing for rate neurons or other
+        synapses); None uses the plain mapping; numbers (one, or one per state
+        dimension, each smaller than the ``Lowpass`` tau in magnitude) are
+        corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -158,9 +171,12 @@ class LegendreMemory(nengo.Network):
     neuron_type : nengo.neurons.NeuronType or None
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
-        Measured lead of each dimension's decoded feedback in seconds, corrected
-        in the recurrent transforms (zeros if not measured; None for the exact
-        memory).
+        The lead of each dimension's decoded feedback corrected in the recurrent
+        transforms, in seconds (zeros if none is; None for the exact memory).
+    lead_calibration : nengo_lmu.calibration.LeadCalibration or None
+        With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
+        measured lead, the predicted error of each candidate correction and the
+        reason for the choice; otherwise None.
     lag : int
         Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
         exact memory, 1 for the neural memory (its output is the synaptic estimate
