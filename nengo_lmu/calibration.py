@@ -47,8 +47,10 @@ from nengo_lmu.discretize import lead_correction, synapse_mapping
 
 # Candidate corrections, as fractions of the measured lead (0: plain mapping).
 LEAD_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0)
-# A correction is kept only if its predicted NRMSE is this much lower (relative).
-MIN_IMPROVEMENT = 0.03
+# A correction is kept only if its predicted NRMSE is this much lower (relative):
+# the prediction is first order, and a correction that changes little only
+# reshuffles the spike noise.
+MIN_IMPROVEMENT = 0.1
 # ... and if no predicted state's rms exceeds this multiple of its design rms.
 MAX_STATE_RMS_RATIO = 2.0
 # A lead at least this fraction of the synapse's tau cannot be a first-order
