@@ -156,6 +156,17 @@ def calibrate_lead(
     Returns
     -------
     LeadCalibration
+
+    Examples
+    --------
+    A spiking `~nengo_lmu.LegendreMemory` calls it when it is built:
+
+    >>> from nengo_lmu import LegendreMemory
+    >>> memory = LegendreMemory(1.0, 3, n_neurons=50, neuron_type=nengo.LIF(),
+    ...                         add_to_container=False)
+    >>> calibration = memory.lead_calibration
+    >>> bool(np.all(memory.lead == calibration.scale * calibration.measured))
+    True
     """
     arguments = (
         Ad, Bd, window, inputs, initial_state, tau, dt, n_neurons, neuron_type,

@@ -84,10 +84,11 @@ class LegendreMemory(nengo.Network):
       (`lead_correction`) is validated: the loop is predicted from the measured
       decoding errors with several fractions of the correction and with none, and
       the best is kept, a correction only where it is predicted to help
-      (`calibrate_lead`; about a second of build time, shared by identical
-      memories). High orders, long windows and neuron types that adapt rather
-      than lead get the plain mapping or a partial correction this way. The lead
-      applied is stored in ``lead``, the calibration in ``lead_calibration``.
+      (`~nengo_lmu.calibration.calibrate_lead`; about a second of build time,
+      shared by identical memories). High orders, long windows and neuron types
+      that adapt rather than lead get the plain mapping or a partial correction
+      this way. The lead applied is stored in ``lead``, the calibration in
+      ``lead_calibration``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
       the synaptically filtered estimate of :math:`z`, and ``output`` is
       :math:`T z`, the estimate of :math:`m` one time step late. No further
