@@ -74,6 +74,7 @@ SWEEPS = {
     "fast synapse": ["n_neurons", "tau", "neuron_type"],
 }
 WINDOW = np.linspace(0, 1, 100)
+SHORT_NAMES = {"SpikingRectifiedLinear": "SpikingReLU"}
 
 
 def duration_for(theta):
@@ -234,10 +235,14 @@ def plot(results, path):
         for i in range(len(names)):
             for j, p in enumerate(points):
                 if np.isfinite(grid[i, j]):
+                    color = "k" if grid[i, j] > 0.1 else "w"
                     ax.text(j, i, f"{grid[i, j]:.3f}", ha="center", va="center",
-                            color="w", fontsize=8)  # fmt: skip
+                            color=color, fontsize=8)  # fmt: skip
         ax.set_yticks(range(len(names)), names)
-        ax.set_xticks(range(len(points)), [str(p["value"]) for p in points])
+        ax.set_xticks(
+            range(len(points)),
+            [SHORT_NAMES.get(p["value"], str(p["value"])) for p in points],
+        )
         centre_text = ", ".join(
             f"{k}={v}" for k, v in CENTRES[centre].items() if k != axis
         )

@@ -118,7 +118,7 @@ def test_chosen_correction_is_the_best_predicted(order, neuron_type):
 def closed_loop_errors(Simulator, seed, **kwargs):
     """Full-window NRMSE of the auto and plain memories against the exact one."""
     theta, order = kwargs["theta"], kwargs["order"]
-    process = nengo.processes.WhiteSignal(3.0, high=1.0 / theta, rms=0.5, seed=seed)
+    process = nengo.processes.WhiteSignal(2.0, high=1.0 / theta, rms=0.5, seed=seed)
     with nengo.Network(seed=seed) as model:
         stim = nengo.Node(process)
         exact = LegendreMemory(theta, order)
@@ -131,7 +131,7 @@ def closed_loop_errors(Simulator, seed, **kwargs):
             probes.append(nengo.Probe(memory.output))
             memories.append(memory)
     with Simulator(model) as sim:
-        sim.run(3.0)
+        sim.run(2.0)
     readout = legendre_readout(order, np.linspace(0, 1, 50))
     scored = slice(int(theta / DT), None)
     target = (sim.data[probes[0]][:-1] @ readout.T)[scored]
