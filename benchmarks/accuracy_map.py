@@ -131,6 +131,7 @@ def run_point(order, theta, n_neurons, tau, neuron_type, seed, duration=None):
     calibration = memories["auto"].lead_calibration
     if calibration is not None:
         result["lead_scale"] = calibration.scale
+        result["solver"] = str(calibration.solver)
         result["predicted_nrmse"] = [
             p if np.isfinite(p) else None for p in calibration.predicted_nrmse
         ]

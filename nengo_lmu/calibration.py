@@ -79,8 +79,14 @@ class LeadCalibration(NamedTuple):
     scales : tuple of float
         The candidate fractions.
     predicted_nrmse : tuple of float
-        Predicted full-window NRMSE of the closed loop for each candidate (inf for
-        a candidate that was not admissible).
+        Predicted full-window NRMSE of the closed loop for each candidate scale,
+        with the chosen solver (inf for a candidate that was not admissible).
+    solver : nengo.solvers.Solver
+        The chosen solver of the recurrent decoders.
+    solvers : tuple of nengo.solvers.Solver
+        The candidate solvers.
+    predicted_by_solver : tuple of tuple of float
+        ``predicted_nrmse`` for each candidate solver.
     reason : str
         Why this scale was chosen, in words.
     """
@@ -90,6 +96,9 @@ class LeadCalibration(NamedTuple):
     scale: float
     scales: tuple
     predicted_nrmse: tuple
+    solver: nengo.solvers.Solver
+    solvers: tuple
+    predicted_by_solver: tuple
     reason: str
 
 
@@ -117,7 +126,7 @@ def calibrate_lead(
     n_neurons,
     neuron_type,
     radius,
-    solver,
+    solvers,
     seed,
 ):
     """Measure the lead of a spiking memory and choose the correction that helps.
@@ -148,8 +157,10 @@ def calibrate_lead(
         A spiking neuron type.
     radius : float
         Radius of each dimension's ensemble.
-    solver : nengo.solvers.Solver
-        Solver of the recurrent decoders.
+    solvers : tuple of nengo.solvers.Solver
+        Candidate solvers of the recurrent decoders; the first, with no
+        correction, is the plain memory every other choice must beat. Each is
+        applied to the same spikes.
     seed : int
         Seed of the calibration network.
 
@@ -170,7 +181,7 @@ def calibrate_lead(
     """
     arguments = (
         Ad, Bd, window, inputs, initial_state, tau, dt, n_neurons, neuron_type,
-        radius, solver, seed,
+        radius, tuple(solvers), seed,
     )  # fmt: skip
     key = tuple(_key(argument) for argument in arguments)
     if key in _cache:
@@ -199,73 +210,81 @@ def _calibrate_lead(
     n_neurons,
     neuron_type,
     radius,
-    solver,
+    solvers,
     seed,
 ):
     order = len(Ad)
     states = _states_from(Ad, Bd, inputs, initial_state)
     decoded = _decode_open_loop(
-        states, dt, n_neurons, neuron_type, radius, solver, seed
+        states, dt, n_neurons, neuron_type, radius, solvers, seed
     )
-    errors = decoded - states
-    measured = fit_lead(states, decoded, dt)
-
     plain = synapse_mapping(Ad, Bd, nengo.Lowpass(tau), dt)
     # The represented states have unit rms by design (see `realize`); a short
     # sample of a long window may hold less.
     design_rms = np.maximum(np.sqrt(np.mean(states**2, axis=0)), 1.0)
     reference = states @ window.T
     scale_of_reference = np.sqrt(np.mean(reference**2))
-    admissible = [
-        scale
-        for scale in LEAD_SCALES
-        if np.all(np.abs(scale * measured) < MAX_LEAD_FRACTION * tau)
-    ]
-    mappings = [
-        plain if scale == 0 else lead_correction(plain, scale * measured, tau)
-        for scale in admissible
-    ]
-    predictions = predict_closed_loop(mappings, tau, dt, inputs, states, errors)
-    predicted = [np.inf] * len(LEAD_SCALES)
-    for scale, prediction in zip(admissible, predictions):
-        rms = np.sqrt(np.mean(prediction**2, axis=0))
-        if not (
-            np.all(np.isfinite(prediction))
-            and np.all(rms <= MAX_STATE_RMS_RATIO * design_rms + 1e-12)
-        ):
-            continue
-        error = np.sqrt(np.mean((prediction @ window.T - reference) ** 2))
-        predicted[LEAD_SCALES.index(scale)] = error / scale_of_reference
 
-    best = int(np.argmin(predicted))
-    scale = LEAD_SCALES[best]
-    if not np.all(np.abs(measured) < MAX_LEAD_FRACTION * tau):
-        reason = (
-            f"measured lead up to {np.max(np.abs(measured)) * 1e3:.3g} ms is not a "
-            f"small fraction of tau={tau:g} s"
+    measured = np.array([fit_lead(states, d, dt) for d in decoded])
+    predicted = np.full((len(solvers), len(LEAD_SCALES)), np.inf)
+    for i, solver_decoded in enumerate(decoded):
+        admissible = [
+            scale
+            for scale in LEAD_SCALES
+            if np.all(np.abs(scale * measured[i]) < MAX_LEAD_FRACTION * tau)
+        ]
+        mappings = [
+            plain if scale == 0 else lead_correction(plain, scale * measured[i], tau)
+            for scale in admissible
+        ]
+        predictions = predict_closed_loop(
+            mappings, tau, dt, inputs, states, solver_decoded - states
         )
-        if best != 0:
-            reason += "; a fraction of it is corrected, shown to help"
-    elif best == 0:
-        reason = "no correction predicted to help"
-    else:
-        reason = f"{scale:g} of the measured lead predicted to help most"
-    if best != 0 and predicted[best] > (1 - MIN_IMPROVEMENT) * predicted[0]:
-        scale, best = 0.0, 0
+        for scale, prediction in zip(admissible, predictions):
+            rms = np.sqrt(np.mean(prediction**2, axis=0))
+            if not (
+                np.all(np.isfinite(prediction))
+                and np.all(rms <= MAX_STATE_RMS_RATIO * design_rms + 1e-12)
+            ):
+                continue
+            error = np.sqrt(np.mean((prediction @ window.T - reference) ** 2))
+            predicted[i, LEAD_SCALES.index(scale)] = error / scale_of_reference
+
+    best_solver, best = np.unravel_index(np.argmin(predicted), predicted.shape)
+    baseline = predicted[0, 0]
+    if predicted[best_solver, best] > (1 - MIN_IMPROVEMENT) * baseline:
+        best_solver, best = 0, 0
         reason = "no correction predicted to help enough"
-    if not np.isfinite(predicted[0]) and best == 0:
+    elif best == 0:
+        reason = f"no correction, decoders of {solvers[best_solver]} predicted best"
+    else:
+        reason = (
+            f"{LEAD_SCALES[best]:g} of the measured lead, decoders of "
+            f"{solvers[best_solver]}, predicted to help most"
+        )
+    lead = measured[best_solver]
+    if not np.all(np.abs(lead) < MAX_LEAD_FRACTION * tau):
+        reason += (
+            f" (measured lead up to {np.max(np.abs(lead)) * 1e3:.3g} ms, not a "
+            f"small fraction of tau={tau:g} s)"
+        )
+    if not np.isfinite(predicted[best_solver, best]):
         warnings.warn(
             "the lead calibration predicts that the states of this spiking memory "
             f"exceed {MAX_STATE_RMS_RATIO:g} times their design rms even without a "
             f"correction (order {order}, {n_neurons} neurons per dimension): it is "
             "built with the plain mapping; consider more neurons or a slower synapse"
         )
+    scale = LEAD_SCALES[best]
     return LeadCalibration(
-        lead=scale * measured,
-        measured=measured,
+        lead=scale * lead,
+        measured=lead,
         scale=float(scale),
         scales=LEAD_SCALES,
-        predicted_nrmse=tuple(float(p) for p in predicted),
+        predicted_nrmse=tuple(float(p) for p in predicted[best_solver]),
+        solver=solvers[best_solver],
+        solvers=tuple(solvers),
+        predicted_by_solver=tuple(tuple(float(p) for p in row) for row in predicted),
         reason=reason,
     )
 
@@ -281,8 +300,9 @@ def _states_from(Ad, Bd, inputs, initial_state):
     return states
 
 
-def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solver, seed):
-    """Decoded values of ensembles like the memory's, each driven by its state.
+def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solvers, seed):
+    """Decoded values of ensembles like the memory's, each driven by its state,
+    with the decoders of each solver: shape ``(len(solvers),) + states.shape``.
 
     The ensembles and decoders are built by nengo's builder; the neurons are then
     stepped here, all ensembles at once (what the reference simulator does for
@@ -294,10 +314,13 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solver, seed):
             memory_ensemble(n_neurons, neuron_type, radius, label=f"calibration {i}")
             for i in range(order)
         ]
-        sink = nengo.Node(size_in=order)
+        sinks = [nengo.Node(size_in=order) for _ in solvers]
         connections = [
-            nengo.Connection(ensemble, sink[i], solver=solver, synapse=None)
-            for i, ensemble in enumerate(ensembles)
+            [
+                nengo.Connection(ensemble, sink[i], solver=solver, synapse=None)
+                for i, ensemble in enumerate(ensembles)
+            ]
+            for sink, solver in zip(sinks, solvers)
         ]
     if isinstance(neuron_type, nengo.neurons.RatesToSpikesNeuronType):
         # Built as two operators (rates, then spikes): let the simulator run it.
@@ -305,20 +328,22 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solver, seed):
             stimulus = nengo.Node(nengo.processes.PresentInput(states, dt))
             for i, ensemble in enumerate(ensembles):
                 nengo.Connection(stimulus[i], ensemble, synapse=None)
-            probe = nengo.Probe(sink, synapse=None)
+            probes = [nengo.Probe(sink, synapse=None) for sink in sinks]
         # The reference simulator class itself: nengo_gui replaces nengo.Simulator
         # (and refuses to run it) while it executes a model script.
         with nengo.simulator.Simulator(
             calibration, dt=dt, progress_bar=False, optimize=False
         ) as sim:
             sim.run_steps(len(states))
-        return sim.data[probe]
+        return np.array([sim.data[probe] for probe in probes])
     model = nengo.builder.Model(dt=dt)
     model.build(calibration)
     built = [model.params[ensemble] for ensemble in ensembles]
     encoders = np.array([b.scaled_encoders[:, 0] for b in built])  # (order, n)
     bias = np.array([b.bias for b in built])
-    decoders = np.array([model.params[c].weights[0] for c in connections])
+    decoders = np.array(
+        [[model.params[c].weights[0] for c in row] for row in connections]
+    )  # (solvers, order, n)
     state = {
         name: np.concatenate(
             [model.sig[ensemble.neurons][name].initial_value for ensemble in ensembles]
@@ -328,11 +353,11 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solver, seed):
     if "rng" in inspect.signature(neuron_type.step).parameters:
         state["rng"] = np.random.RandomState(seed)  # e.g. PoissonSpiking
     output = np.zeros(order * n_neurons)
-    decoded = np.empty_like(states)
+    decoded = np.empty((len(solvers),) + states.shape)
     for k, z in enumerate(states):
         current = (encoders * z[:, None] + bias).ravel()
         neuron_type.step(dt, current, output, **state)
-        decoded[k] = np.sum(output.reshape(order, n_neurons) * decoders, axis=1)
+        decoded[:, k] = np.sum(output.reshape(order, n_neurons) * decoders, axis=2)
     return decoded
 
 

@@ -472,6 +472,13 @@ def test_spiking_lead_is_measured():
     assert calibration.scale > 0
     assert np.allclose(spiking.lead, calibration.scale * calibration.measured)
     assert min(calibration.predicted_nrmse) < calibration.predicted_nrmse[0]
+    # the recurrent decoders are the calibration's choice among the default's
+    assert calibration.solver in calibration.solvers and len(calibration.solvers) > 1
+    assert all(
+        c.solver == calibration.solver
+        for c in spiking.all_connections
+        if c.pre_obj in spiking.ensembles
+    )
     rate = LegendreMemory(
         1.0, 4, n_neurons=100, neuron_type=nengo.LIFRate(), add_to_container=False
     )

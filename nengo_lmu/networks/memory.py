@@ -38,6 +38,10 @@ LEAD_CALIBRATION_TIME = 5.0
 # taken at least this many per window, but no finer than dt: long windows are
 # sampled coarsely, so their cost does not grow with theta.
 SAMPLES_PER_THETA = 1000
+# Besides reg=0.01, the default solver of a calibrated spiking memory may be
+# LstsqL2 with one of these regularisations, where that is predicted to help
+# (more regularisation decodes less spike noise, at some distortion).
+SPIKING_REGULARIZATIONS = (0.03, 0.1)
 
 
 class LegendreMemory(nengo.Network):
@@ -73,7 +77,8 @@ class LegendreMemory(nengo.Network):
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
       filters the mapping prescribes. Decoders are solved with ``solver``
-      (``LstsqL2(reg=0.01)`` for spiking neurons, ``reg=0.001`` for rate).
+      (``LstsqL2(reg=0.01)`` for spiking neurons, or the regularisation the
+      lead calibration predicts best; ``reg=0.001`` for rate).
     - **Spiking lead.** Spiking LIF populations decode their input about a
       millisecond early, which makes a recurrent memory run fast (the "gain
       loss" seen in spiking delay networks is this phase error). With
@@ -123,7 +128,10 @@ class LegendreMemory(nengo.Network):
         Expected magnitude of the input (> 0), used when ``input_process`` is None.
     solver : nengo.solvers.Solver, optional
         Solver for the recurrent decoders (default ``LstsqL2`` with ``reg=0.01``
-        for spiking neurons, ``reg=0.001`` for rate neurons).
+        for spiking neurons, ``reg=0.001`` for rate neurons). A spiking memory
+        calibrated with ``lead="auto"`` and the default solver also considers
+        ``reg`` of 0.03 and 0.1 (``SPIKING_REGULARIZATIONS``), and uses the one
+        its calibration predicts best (``lead_calibration.solver``).
     discretizer : {"zoh", "euler", "bilinear"}, optional
         How the memory is discretised (see `discretize`): zero-order hold, the
         most accurate, by default; ``"euler"`` reproduces KerasLMU's Euler
@@ -382,8 +390,12 @@ class LegendreMemory(nengo.Network):
         if neuron_type is Default:
             neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
         self.neuron_type = neuron_type
+        solvers = (solver,)
         if solver is Default:
             solver = nengo.solvers.LstsqL2(reg=0.01 if neuron_type.spiking else 0.001)
+            solvers = (solver,) + tuple(
+                nengo.solvers.LstsqL2(reg=reg) for reg in SPIKING_REGULARIZATIONS
+            )
         self.T, self.T_inv = self.realization(input_process)
         Ad, Bd = discretize(
             self.T_inv @ self.A @ self.T,
@@ -395,8 +407,9 @@ class LegendreMemory(nengo.Network):
         self.lead = np.zeros(self.order)
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
         if isinstance(lead, str) and correctable:
-            self.lead_calibration = self._measure_lead(Ad, Bd, synapse.tau, solver)
+            self.lead_calibration = self._measure_lead(Ad, Bd, synapse.tau, solvers)
             self.lead = self.lead_calibration.lead
+            solver = self.lead_calibration.solver
         elif isinstance(lead, np.ndarray):
             self.lead = lead
         if np.any(self.lead != 0):
@@ -466,7 +479,7 @@ class LegendreMemory(nengo.Network):
             self.n_neurons, self.neuron_type, 1.0 / STATE_RMS, label=label
         )
 
-    def _measure_lead(self, Ad, Bd, tau, solver):
+    def _measure_lead(self, Ad, Bd, tau, solvers):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
         Ensembles like the memory's are driven by the states they will represent
@@ -490,7 +503,7 @@ class LegendreMemory(nengo.Network):
             n_neurons=self.n_neurons,
             neuron_type=self.neuron_type,
             radius=1.0 / STATE_RMS,
-            solver=solver,
+            solvers=solvers,
             seed=rng.randint(2**31),
         )
 
