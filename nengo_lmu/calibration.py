@@ -64,6 +64,10 @@ CACHE_SIZE = 64
 _cache = OrderedDict()
 
 
+class LeadCalibrationWarning(UserWarning):
+    """A spiking memory's lead could not be measured well enough to correct it."""
+
+
 class LeadCalibration(NamedTuple):
     """What `calibrate_lead` measured and chose.
 
@@ -268,12 +272,23 @@ def _calibrate_lead(
             f" (measured lead up to {np.max(np.abs(lead)) * 1e3:.3g} ms, not a "
             f"small fraction of tau={tau:g} s)"
         )
+        if (best_solver, best) == (0, 0):
+            warnings.warn(
+                LeadCalibrationWarning(
+                    f"the spiking lead measured for this memory (up to "
+                    f"{np.max(np.abs(lead)) * 1e3:.3g} ms) is not a small fraction "
+                    f"of the synapse's tau={tau:g} s, so it cannot be trusted: the "
+                    "memory is built without a lead correction (lead=None)"
+                )
+            )
     if not np.isfinite(predicted[best_solver, best]):
         warnings.warn(
-            "the lead calibration predicts that the states of this spiking memory "
-            f"exceed {MAX_STATE_RMS_RATIO:g} times their design rms even without a "
-            f"correction (order {order}, {n_neurons} neurons per dimension): it is "
-            "built with the plain mapping; consider more neurons or a slower synapse"
+            LeadCalibrationWarning(
+                "the lead calibration predicts that the states of this spiking memory "
+                f"exceed {MAX_STATE_RMS_RATIO:g} times their design rms even without a "
+                f"correction (order {order}, {n_neurons} neurons per dimension): it is "
+                "built with the plain mapping; consider more neurons or a slower synapse"
+            )
         )
     scale = LEAD_SCALES[best]
     return LeadCalibration(
