@@ -19,7 +19,9 @@ Tasks (median over seeds):
 
 Curves (B1 task): NRMSE against neurons per dimension and against order (1000
 neurons in all), spiking and rate, and across the window (r from 0 to 1). Also the
-build time of the 1000-neuron B1 memory and its run time per simulated second.
+build time of the 1000-neuron B1 memory and its run time per simulated second,
+and the construction time and peak memory of spiking memories with windows up to
+60 s and orders up to 64 (``--construction`` for those alone).
 
 Prints tables; writes ``delay_accuracy.json`` and ``delay_accuracy.png``. Run from
 the repository root (about 10 minutes on 2 cores; ``--quick`` for a smoke run):
@@ -30,6 +32,9 @@ the repository root (about 10 minutes on 2 cores; ``--quick`` for a smoke run):
 import argparse
 import json
 import time
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -149,6 +154,58 @@ def timing(seed=0, duration=10.0):
     )
 
 
+def construct_one(theta, order, seed=0):
+    """Build one spiking memory (166 LIF neurons per dimension, Lowpass(0.1)),
+    told its input by a WhiteSignal of rms 0.4 band-limited to 1 / theta; return
+    the CPU time and this process's peak resident memory."""
+    LegendreMemory(1.0, 2, n_neurons=10, add_to_container=False)  # warm-up
+    process = nengo.processes.WhiteSignal(
+        max(100.0, 4 * theta), high=1.0 / theta, rms=0.4
+    )
+    start = time.process_time()
+    memory = LegendreMemory(
+        theta,
+        order,
+        n_neurons=166,
+        neuron_type=nengo.LIF(),
+        input_process=process,
+        seed=seed,
+        add_to_container=False,
+    )
+    cpu_s = time.process_time() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(
+        theta=theta,
+        order=order,
+        build_cpu_s=cpu_s,
+        peak_mb=peak_mb,
+        lead_scale=getattr(memory.lead_calibration, "scale", 0.0),
+    )
+
+
+def construction(thetas=(1.0, 10.0, 30.0, 60.0), orders=(6, 24, 64)):
+    """`construct_one` over windows (order 6) and orders (theta 1 s), each in a
+    fresh process so that its peak memory is its own."""
+    rows = []
+    configs = [(theta, orders[0]) for theta in thetas]
+    configs += [(thetas[0], order) for order in orders[1:]]
+    for theta, order in configs:
+        output = subprocess.run(
+            [sys.executable, __file__, "--construct-one", str(theta), str(order)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        row = json.loads(output.splitlines()[-1])
+        rows.append(row)
+        print(
+            f"theta {theta:5g} s, order {order:3d}: built in {row['build_cpu_s']:.2f} "
+            f"s CPU, peak {row['peak_mb']:.0f} MB, lead scale {row['lead_scale']:g}",
+            flush=True,
+        )
+    return rows
+
+
 def main(seeds, curve_seeds, out):
     out.mkdir(parents=True, exist_ok=True)
     types = {"spiking": nengo.LIF(), "rate": nengo.LIFRate()}
@@ -187,6 +244,7 @@ def main(seeds, curve_seeds, out):
         print(f"curves ({name}) done", flush=True)
 
     results["timing"] = timing()
+    results["construction"] = construction()
     measured = results["timing"]
     print(
         f"B1 build (memory + simulator): {measured['build_s']:.2f} s "
@@ -293,7 +351,20 @@ if __name__ == "__main__":
     parser.add_argument("--curve-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--quick", action="store_true", help="one seed, for a check")
+    parser.add_argument(
+        "--construction",
+        action="store_true",
+        help="only time the construction of memories over windows and orders",
+    )
+    parser.add_argument("--construct-one", nargs=2, type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.construct_one:
+        theta, order = args.construct_one
+        print(json.dumps(construct_one(theta, int(order))))
+        raise SystemExit
+    if args.construction:
+        construction()
+        raise SystemExit
     if args.quick:
         args.seeds = args.curve_seeds = [0]
     main(args.seeds, args.curve_seeds, args.out)

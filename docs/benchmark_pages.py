@@ -14,6 +14,8 @@ BENCHMARKS = {
     "delay_accuracy": (
         "python benchmarks/delay_accuracy.py --seeds 0 1 2 3 4 --out benchmarks/results"
     ),
+    "accuracy_map": "python benchmarks/accuracy_map.py --seeds 0 1 2 --out "
+    "benchmarks/results",
     "memory_fft": "python benchmarks/memory_fft.py --seeds 0 1 2 --out benchmarks/results",
     "online_learning": "python benchmarks/online_learning.py --tasks recipe pes "
     "product cost",
@@ -193,6 +195,42 @@ def memory_fft(results, has_figure):
         out.append(
             figure("memory_fft", "Median time of both methods against sequence length")
         )
+    return "\n".join(out)
+
+
+def accuracy_map(results, has_figure):
+    """Table of ``accuracy_map.json``: each axis swept around its centre."""
+    out = [
+        "Full-window NRMSE against the exact memory, median over seeds "
+        f"{', '.join(map(str, results['seeds']))}; *auto / plain* below 1 means the "
+        "default calibration helps. The centres:\n",
+    ]
+    for centre, config in results["centres"].items():
+        text = ", ".join(f"{key} = {value}" for key, value in config.items())
+        out.append(f"- **{centre}**: {text}")
+    out.append("")
+    rows = []
+    for point in results["points"]:
+        rate = "-" if point["rate"] is None else f"{point['rate']:.4f}"
+        rows.append(
+            [
+                point["centre"],
+                f"{point['axis']} = {point['value']}",
+                f"{point['auto']:.4f}",
+                f"{point['plain']:.4f}",
+                rate,
+                f"{point['ratio']:.2f}",
+            ]
+        )
+    out.append(
+        table(
+            ["Centre", "Changed", "auto", "plain", "rate floor", "auto / plain"],
+            rows,
+            widths=[16, 24, 12, 12, 12, 12],
+        )
+    )
+    if has_figure:
+        out.append(figure("accuracy_map", "NRMSE of auto, plain and rate memories"))
     return "\n".join(out)
 
 
@@ -434,6 +472,7 @@ GENERATED_FIGURES = Path(".")
 
 RENDERERS = {
     "delay_accuracy": delay_accuracy,
+    "accuracy_map": accuracy_map,
     "memory_fft": memory_fft,
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,

@@ -8,9 +8,12 @@ from scipy.signal import cont2discrete
 from nengo_lmu import (
     LegendreMemory,
     discretize,
+    lead_correction,
+    legendre_delay,
     legendre_readout,
     synapse_mapping,
 )
+from nengo_lmu.calibration import LeadCalibrationWarning
 from nengo_lmu.evaluation import nrmse, periodic_delay
 
 # nengo_ocl 3.0 implements LIF, LIFRate, AdaptiveLIF(Rate), RectifiedLinear,
@@ -527,11 +530,23 @@ def test_spiking_lead_is_measured():
     spiking = LegendreMemory(
         1.0, 4, n_neurons=100, neuron_type=nengo.LIF(), add_to_container=False
     )
-    assert np.all((spiking.lead > 2e-4) & (spiking.lead < 3e-3))
+    calibration = spiking.lead_calibration
+    assert np.all((calibration.measured > 2e-4) & (calibration.measured < 3e-3))
+    # here the correction is predicted to help, and the lead applied is its choice
+    assert calibration.scale > 0
+    assert np.allclose(spiking.lead, calibration.scale * calibration.measured)
+    assert min(calibration.predicted_nrmse) < calibration.predicted_nrmse[0]
+    # the recurrent decoders are the calibration's choice among the default's
+    assert calibration.solver in calibration.solvers and len(calibration.solvers) > 1
+    assert all(
+        c.solver == calibration.solver
+        for c in spiking.all_connections
+        if c.pre_obj in spiking.ensembles
+    )
     rate = LegendreMemory(
         1.0, 4, n_neurons=100, neuron_type=nengo.LIFRate(), add_to_container=False
     )
-    assert np.all(rate.lead == 0)
+    assert np.all(rate.lead == 0) and rate.lead_calibration is None
 
 
 def test_add_output_names_and_connection_arguments():
@@ -642,3 +657,111 @@ def test_non_spiking_memory_with_one_step_synapse(Simulator, seed):
     exact, direct = (sim.data[p] for p in probes)
     assert np.ptp(exact) > 0.1
     assert np.allclose(direct[1:], exact[:-1], atol=1e-5)
+
+
+def recurrent_transform(memory):
+    """The recurrent transform of a one-channel neural memory, from its network."""
+    index = {ensemble: i for i, ensemble in enumerate(memory.ensembles)}
+    transform = np.zeros((memory.order, memory.order))
+    for connection in memory.all_connections:
+        if connection.pre_obj in index and connection.post_obj is memory.state:
+            transform[:, index[connection.pre_obj]] = connection.transform.init[:, 0]
+    return transform
+
+
+def test_lead_none_is_the_plain_mapping():
+    memory = LegendreMemory(
+        1.0, 4, n_neurons=20, neuron_type=nengo.LIF(), lead=None, add_to_container=False
+    )
+    Ad, Bd = discretize(
+        memory.T_inv @ memory.A @ memory.T, memory.T_inv @ memory.B, 0.001
+    )
+    plain = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), 0.001)
+    assert memory.lead_calibration is None and np.all(memory.lead == 0)
+    assert np.allclose(recurrent_transform(memory), plain.recurrent_transform)
+
+
+def test_lead_given_is_corrected():
+    lead = np.array([1e-3, 2e-3, 0.0, 1.5e-3])
+    memory = LegendreMemory(
+        1.0, 4, n_neurons=20, neuron_type=nengo.LIF(), lead=lead, add_to_container=False
+    )
+    Ad, Bd = discretize(
+        memory.T_inv @ memory.A @ memory.T, memory.T_inv @ memory.B, 0.001
+    )
+    plain = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), 0.001)
+    corrected = lead_correction(plain, lead, 0.1)
+    assert memory.lead_calibration is None and np.array_equal(memory.lead, lead)
+    assert np.allclose(recurrent_transform(memory), corrected.recurrent_transform)
+    assert not np.allclose(corrected.recurrent_transform, plain.recurrent_transform)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(lead="measure"), "lead.*'auto', None"),
+        (dict(lead=[1e-3, 1e-3]), "lead.*one lead per state dimension \\(4\\)"),
+        (dict(lead=np.ones((4, 1)) * 1e-3), "lead.*one lead per state dimension"),
+        (dict(lead=[1e-3, np.nan, 0, 0]), "lead.*finite"),
+        (dict(lead=0.2), "lead.*smaller than the synapse's tau=0.1"),
+        (dict(lead=1e-3, neuron_type=nengo.LIFRate()), "lead.*spiking neurons only"),
+        (dict(lead=1e-3, synapse=nengo.Alpha(0.01)), "lead.*Lowpass"),
+        (dict(lead=1e-3, n_neurons=None), "lead.*exact memory"),
+        (dict(lead=object()), "lead"),
+    ],
+)
+def test_invalid_lead(kwargs, match):
+    arguments = dict(theta=1.0, order=4, n_neurons=20, neuron_type=nengo.LIF())
+    arguments.update(kwargs)
+    with pytest.raises(ValidationError, match=match):
+        LegendreMemory(**arguments)
+
+
+def test_identical_memories_share_their_calibration():
+    def memory():
+        return LegendreMemory(
+            0.5,
+            3,
+            n_neurons=30,
+            neuron_type=nengo.LIF(),
+            seed=3,
+            add_to_container=False,
+        )
+
+    first, second = memory(), memory()
+    assert second.lead_calibration is first.lead_calibration
+    other = LegendreMemory(
+        0.5, 3, n_neurons=30, neuron_type=nengo.LIF(), seed=4, add_to_container=False
+    )
+    assert other.lead_calibration is not first.lead_calibration
+
+
+class CountingProcess(nengo.processes.WhiteSignal):
+    """A WhiteSignal that records how many steps it was asked for."""
+
+    requested = []
+
+    def run_steps(self, n_steps, d=None, dt=None, rng=np.random, **kwargs):
+        CountingProcess.requested.append(n_steps)
+        return super().run_steps(n_steps, d=d, dt=dt, rng=rng, **kwargs)
+
+
+@pytest.mark.parametrize("theta", [30.0, 60.0])
+def test_long_window_builds_from_bounded_samples(theta):
+    """A 60 s window samples no more input than a 1 s one, and its lead is
+    measured and validated without an error about an argument nobody gave."""
+    CountingProcess.requested = []
+    # 5 s of calibration cannot measure the lead of so slow a memory
+    with pytest.warns(LeadCalibrationWarning, match="cannot be trusted"):
+        memory = LegendreMemory(
+            theta,
+            6,
+            n_neurons=100,
+            neuron_type=nengo.LIF(),
+            input_process=CountingProcess(100.0, high=1.0 / theta, rms=0.4),
+            add_to_container=False,
+        )
+    assert memory.lead_calibration.scale == 0
+    assert max(CountingProcess.requested) <= 110_000
+    assert np.all(np.isfinite(memory.T)) and np.all(np.isfinite(memory.lead))
+    assert len(memory.visited_states(n_samples=10)) == 10

@@ -8,6 +8,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
+from nengo_lmu.calibration import calibrate_lead, memory_ensemble
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
     as_loop_synapse,
@@ -16,10 +17,16 @@ from nengo_lmu.discretize import (
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
-from nengo_lmu.realize import RMS_RANGE, check_input_process, realize
+from nengo_lmu.realize import (
+    RMS_RANGE,
+    check_input_process,
+    legendre_realization,
+    realize,
+)
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     IntegerParam,
+    as_real_array,
     PositiveParam,
     check_choice,
     check_instance,
@@ -33,14 +40,20 @@ LOOPS = ("state", "direct")
 
 # Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
 STATE_RMS = 0.25
-# Spiking leads are measured over this much simulated time (s), on signals
-# smoothed with this time constant (s).
+# Spiking leads are measured and validated over this much simulated time (s).
 LEAD_CALIBRATION_TIME = 5.0
-LEAD_FIT_TAU = 0.05
 # A simulator dt within this relative difference of the memory's is the same time
 # step: float32 rounding (a relative 6e-8) passes, and the window it changes by at
 # most this fraction.
 DT_RTOL = 1e-6
+# Input samples that choose the basis, the scaling and evaluation points are
+# taken at least this many per window, but no finer than dt: long windows are
+# sampled coarsely, so their cost does not grow with theta.
+SAMPLES_PER_THETA = 1000
+# Besides reg=0.01, the default solver of a calibrated spiking memory may be
+# LstsqL2 with one of these regularisations, where that is predicted to help
+# (more regularisation decodes less spike noise, at some distortion).
+SPIKING_REGULARIZATIONS = (0.03, 0.1)
 
 
 class LegendreMemory(nengo.Network):
@@ -76,15 +89,23 @@ class LegendreMemory(nengo.Network):
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
       filters the mapping prescribes. Decoders are solved with ``solver``
-      (``LstsqL2(reg=0.01)`` for spiking neurons, ``reg=0.001`` for rate).
+      (``LstsqL2(reg=0.01)`` for spiking neurons, or the regularisation the
+      lead calibration predicts best; ``reg=0.001`` for rate).
     - **Spiking lead.** Spiking LIF populations decode their input about a
       millisecond early, which makes a recurrent memory run fast (the "gain
-      loss" seen in spiking delay networks is this phase error). With a
-      ``Lowpass`` synapse and a spiking neuron type the lead of each dimension
-      is measured when the network is built, by simulating ensembles like the
-      memory's on the states they will represent (``LEAD_CALIBRATION_TIME``, 5
-      seconds, about a second of build time), and corrected with
-      `lead_correction`. It is stored in ``lead``.
+      loss" seen in spiking delay networks is this phase error). With
+      ``lead="auto"``, a ``Lowpass`` synapse and a spiking neuron type, the lead
+      of each dimension is measured when the network is built, by driving
+      ensembles like the memory's with the states they will represent for
+      ``LEAD_CALIBRATION_TIME`` (5) seconds, and the correction
+      (`lead_correction`) is validated: the loop is predicted from the measured
+      decoding errors with several fractions of the correction and with none, and
+      the best is kept, a correction only where it is predicted to help
+      (`~nengo_lmu.calibration.calibrate_lead`; about a second of build time,
+      shared by identical memories). High orders, long windows and neuron types
+      that adapt rather than lead get the plain mapping or a partial correction
+      this way. The lead applied is stored in ``lead``, the calibration in
+      ``lead_calibration``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
       the synaptically filtered estimate of :math:`z`, and ``output`` is
       :math:`T z`, the estimate of :math:`m` one time step late. No further
@@ -124,7 +145,10 @@ class LegendreMemory(nengo.Network):
         (about 3e-154 to 2.7e154, so that its variance is a float64).
     solver : nengo.solvers.Solver, optional
         Solver for the recurrent decoders (default ``LstsqL2`` with ``reg=0.01``
-        for spiking neurons, ``reg=0.001`` for rate neurons).
+        for spiking neurons, ``reg=0.001`` for rate neurons). A spiking memory
+        calibrated with ``lead="auto"`` and the default solver also considers
+        ``reg`` of 0.03 and 0.1 (``SPIKING_REGULARIZATIONS``), and uses the one
+        its calibration predicts best (``lead_calibration.solver``).
     discretizer : {"zoh", "euler", "bilinear"}, optional
         How the memory is discretised (see `discretize`): zero-order hold, the
         most accurate, by default; ``"euler"`` reproduces KerasLMU's Euler
@@ -141,6 +165,13 @@ class LegendreMemory(nengo.Network):
         than this in magnitude are dropped (>= 0; 0 keeps all). Loihi cannot
         discretise the weights of a connection that carries only a weak
         coupling; dropping them changes the memory slightly (measure it).
+    lead : "auto", None, float or (order,) array_like, optional
+        Lead of the spiking ensembles' decoded feedback to correct, in seconds.
+        ``"auto"`` (the default) measures it and corrects only as much as is
+        predicted to help (see above; nothing for rate neurons or other
+        synapses); None uses the plain mapping; numbers (one, or one per state
+        dimension, each smaller than the ``Lowpass`` tau in magnitude) are
+        corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -166,9 +197,12 @@ class LegendreMemory(nengo.Network):
     neuron_type : nengo.neurons.NeuronType or None
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
-        Measured lead of each dimension's decoded feedback in seconds, corrected
-        in the recurrent transforms (zeros if not measured; None for the exact
-        memory).
+        The lead of each dimension's decoded feedback corrected in the recurrent
+        transforms, in seconds (zeros if none is; None for the exact memory).
+    lead_calibration : nengo_lmu.calibration.LeadCalibration or None
+        With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
+        measured lead, the predicted error of each candidate correction and the
+        reason for the choice; otherwise None.
     lag : int
         Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
         exact memory, 1 for the neural memory (its output is the synaptic estimate
@@ -240,6 +274,7 @@ class LegendreMemory(nengo.Network):
         discretizer="zoh",
         loop="state",
         min_coupling=0.0,
+        lead="auto",
         **kwargs,
     ):
         kwargs.setdefault("label", "LegendreMemory")
@@ -287,9 +322,11 @@ class LegendreMemory(nengo.Network):
             )
         self.loop = check_choice(loop, "loop", LOOPS, obj=self)
         self.min_coupling = check_nonnegative(min_coupling, "min_coupling", obj=self)
+        lead = self._check_lead(lead, neuron_type, synapse)
         self.input_process = input_process
         self.neuron_type = None
         self.lead = None
+        self.lead_calibration = None
         self.dropped_couplings = None
 
         self.A, self.B = legendre_delay(self.theta, self.order)
@@ -308,7 +345,7 @@ class LegendreMemory(nengo.Network):
                 self.T = self.T_inv = np.eye(self.order)
                 self._build_exact()
             else:
-                self._build_neural(neuron_type, synapse, input_process, solver)
+                self._build_neural(neuron_type, synapse, input_process, solver, lead)
         register_builders()
 
     def _check_spiking_synapse(self, neuron_type, synapse):
@@ -338,12 +375,67 @@ class LegendreMemory(nengo.Network):
             nengo.Connection(source, state, transform=self.Bd, synapse=None)
             nengo.Connection(state, state, transform=self.Ad, synapse=0)
 
-    def _build_neural(self, neuron_type, synapse, input_process, solver):
+    def _check_lead(self, lead, neuron_type, synapse):
+        """The ``lead`` argument: "auto", None, or seconds per state dimension."""
+        if lead is None or (isinstance(lead, str) and lead == "auto"):
+            return lead
+        if isinstance(lead, str):
+            raise ValidationError(
+                f"must be 'auto', None or leads in seconds (got {lead!r})",
+                attr="lead",
+                obj=self,
+            )
+        given = lead
+        lead = as_real_array(lead, "lead", obj=self)
+        if lead.ndim > 1 or lead.size not in (1, self.order):
+            raise ValidationError(
+                f"must be a number or one lead per state dimension ({self.order}); "
+                f"got shape {lead.shape}",
+                attr="lead",
+                obj=self,
+            )
+        if self.n_neurons is None:
+            raise ValidationError(
+                "corrects a neural memory; the exact memory (n_neurons=None) has "
+                "no lead: leave lead='auto' or None",
+                attr="lead",
+                obj=self,
+            )
+        if neuron_type is Default:
+            neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
+        if not neuron_type.spiking:
+            raise ValidationError(
+                f"corrects spiking neurons only; {neuron_type} is a rate neuron "
+                "type: leave lead='auto' or None",
+                attr="lead",
+                obj=self,
+            )
+        if not isinstance(synapse, nengo.Lowpass):
+            raise ValidationError(
+                f"can only be corrected with a Lowpass synapse (got {synapse}): "
+                "leave lead='auto' or None",
+                attr="lead",
+                obj=self,
+            )
+        if not np.all(np.isfinite(lead)) or np.any(np.abs(lead) >= synapse.tau):
+            raise ValidationError(
+                f"must be finite and smaller than the synapse's tau={synapse.tau:g} "
+                f"in magnitude (got {describe(given)})",
+                attr="lead",
+                obj=self,
+            )
+        return np.broadcast_to(lead, (self.order,)).astype(float)
+
+    def _build_neural(self, neuron_type, synapse, input_process, solver, lead):
         if neuron_type is Default:
             neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
         self.neuron_type = neuron_type
+        solvers = (solver,)
         if solver is Default:
             solver = nengo.solvers.LstsqL2(reg=0.01 if neuron_type.spiking else 0.001)
+            solvers = (solver,) + tuple(
+                nengo.solvers.LstsqL2(reg=reg) for reg in SPIKING_REGULARIZATIONS
+            )
         self.T, self.T_inv = self.realization(input_process)
         Ad, Bd = discretize(
             self.T_inv @ self.A @ self.T,
@@ -353,8 +445,14 @@ class LegendreMemory(nengo.Network):
         )
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
-        if neuron_type.spiking and isinstance(synapse, nengo.Lowpass):
-            self.lead = self._measure_lead(solver)
+        correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
+        if isinstance(lead, str) and correctable:
+            self.lead_calibration = self._measure_lead(Ad, Bd, synapse.tau, solvers)
+            self.lead = self.lead_calibration.lead
+            solver = self.lead_calibration.solver
+        elif isinstance(lead, np.ndarray):
+            self.lead = lead
+        if np.any(self.lead != 0):
             mapping = lead_correction(mapping, self.lead, synapse.tau)
 
         recurrent = mapping.recurrent_transform.copy()
@@ -417,56 +515,37 @@ class LegendreMemory(nengo.Network):
             )
 
     def _memory_ensemble(self, label):
-        return nengo.Ensemble(
-            self.n_neurons,
-            1,
-            neuron_type=self.neuron_type,
-            radius=1.0 / STATE_RMS,
-            label=label,
+        return memory_ensemble(
+            self.n_neurons, self.neuron_type, 1.0 / STATE_RMS, label=label
         )
 
-    def _measure_lead(self, solver):
-        """Lead of each dimension's decoded value, measured open loop.
+    def _measure_lead(self, Ad, Bd, tau, solvers):
+        """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
-        Ensembles like the memory's, driven by the states they will represent for
-        the expected input, decode ``g (z + lead dz/dt)``; a least-squares fit on
-        smoothed signals gives the lead (see `lead_correction`).
+        Ensembles like the memory's are driven by the states they will represent
+        for the expected input over ``LEAD_CALIBRATION_TIME`` seconds, from a
+        state the memory visits; the loop is predicted with each candidate
+        correction and with none, and the best is kept.
         """
         rng = self._sampling_rng()
-        states = self._expected_states(LEAD_CALIBRATION_TIME, rng) @ self.T_inv.T
-        with nengo.Network(
-            seed=rng.randint(2**31), add_to_container=False
-        ) as calibration:
-            stimulus = nengo.Node(nengo.processes.PresentInput(states, self.dt))
-            probes = []
-            for i in range(self.order):
-                ensemble = self._memory_ensemble(f"calibration {i}")
-                nengo.Connection(stimulus[i], ensemble, synapse=None)
-                probes.append(nengo.Probe(ensemble, synapse=None, solver=solver))
-        # The reference simulator class itself: nengo_gui replaces nengo.Simulator
-        # (and refuses to run it) while it executes a model script.
-        with nengo.simulator.Simulator(
-            calibration, dt=self.dt, progress_bar=False
-        ) as sim:
-            sim.run_steps(len(states))
-
-        smoothing = nengo.Lowpass(LEAD_FIT_TAU)
-        settled = slice(int(round(5 * LEAD_FIT_TAU / self.dt)), None)
-        targets = smoothing.filt(states, dt=self.dt)
-        slopes = np.gradient(targets, self.dt, axis=0)
-        decoded = smoothing.filt(
-            np.hstack([sim.data[probe] for probe in probes]), dt=self.dt
+        initial_state = self._expected_states(self.theta, rng)[-1] @ self.T_inv.T
+        n_steps = int(round(LEAD_CALIBRATION_TIME / self.dt))
+        inputs = self._expected_input(n_steps, self.dt, rng)
+        window = legendre_readout(self.order, np.linspace(0, 1, 100)) @ self.T
+        return calibrate_lead(
+            Ad,
+            Bd,
+            window,
+            inputs,
+            initial_state,
+            tau=tau,
+            dt=self.dt,
+            n_neurons=self.n_neurons,
+            neuron_type=self.neuron_type,
+            radius=1.0 / STATE_RMS,
+            solvers=solvers,
+            seed=rng.randint(2**31),
         )
-        lead = np.zeros(self.order)
-        for i in range(self.order):
-            regressors = np.column_stack(
-                [targets[:, i], slopes[:, i], np.ones(len(targets))]
-            )
-            (gain, gain_times_lead, _), *_ = np.linalg.lstsq(
-                regressors[settled], decoded[settled, i], rcond=None
-            )
-            lead[i] = gain_times_lead / gain
-        return lead
 
     def add_output(
         self, name=None, r=None, function=None, n_neurons=None, synapse=None, **kwargs
@@ -730,17 +809,33 @@ class LegendreMemory(nengo.Network):
         states = self._expected_states(max(20 * self.theta, 10.0), rng)
         return states[rng.choice(len(states), size=n_samples)]
 
-    def _expected_states(self, duration, rng):
-        """Time series of the exact memory's states for the expected input."""
-        transient = int(round(2 * self.theta / self.dt))
-        n_steps = int(round(duration / self.dt)) + transient
+    def _sampling_dt(self):
+        return max(self.dt, self.theta / SAMPLES_PER_THETA)
+
+    def _expected_input(self, n_steps, dt, rng):
         process = self.input_process
         if process is None:
+            # At least a few windows per period, so that the band is not empty.
+            period = max(n_steps * dt, 4 * self.theta)
             process = nengo.processes.WhiteSignal(
-                n_steps * self.dt, high=1.0 / self.theta, rms=self.radius / 2
+                period, high=1.0 / self.theta, rms=self.radius / 2
             )
-        inputs = process.run_steps(n_steps, d=1, dt=self.dt, rng=rng)
-        return evaluate_memory(inputs, self.Ad, self.Bd)[transient:]
+        return process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+
+    def _expected_states(self, duration, rng):
+        """Time series of the exact memory's states for the expected input.
+
+        Sampled every `_sampling_dt` (``dt``, or ``theta / SAMPLES_PER_THETA``
+        for long windows), after a transient of two windows.
+        """
+        dt = self._sampling_dt()
+        Ad, Bd = self.Ad, self.Bd
+        if dt != self.dt:
+            Ad, Bd = discretize(self.A, self.B, dt, method=self.discretizer)
+        transient = int(round(2 * self.theta / dt))
+        n_steps = max(int(round(duration / dt)), 1) + transient
+        inputs = self._expected_input(n_steps, dt, rng)
+        return evaluate_memory(inputs, Ad, Bd)[transient:]
 
     def realization(self, input_process=None):
         """The basis in which neurons represent this memory's state.
@@ -767,16 +862,17 @@ class LegendreMemory(nengo.Network):
         >>> np.allclose(T @ T_inv, np.eye(4))
         True
         """
+        if input_process is None:
+            return legendre_realization(self.order, rms=self.radius / 2)
         window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
-        expected_input = dict(band_limit=1.0 / self.theta, rms=self.radius / 2)
-        if input_process is not None:
-            expected_input = dict(
-                input_process=input_process,
-                n_steps=int(round(max(100 * self.theta, 20.0) / self.dt)),
-                rng=self._sampling_rng(),
-            )
         return realize(
-            self.A, self.B, window / np.sqrt(len(window)), dt=self.dt, **expected_input
+            self.A,
+            self.B,
+            window / np.sqrt(len(window)),
+            dt=self._sampling_dt(),
+            input_process=input_process,
+            n_steps=int(round(max(100 * self.theta, 20.0) / self._sampling_dt())),
+            rng=self._sampling_rng(),
         )
 
     def _sampling_rng(self):

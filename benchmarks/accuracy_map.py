@@ -1,0 +1,276 @@
+"""What accuracy to expect from a neural LegendreMemory, across configurations.
+
+Each point builds, for one configuration (order, theta, neurons per dimension,
+Lowpass tau, neuron type), three memories fed the same input and compares each
+with the exact memory of that input:
+
+- ``auto``: the default, ``lead="auto"`` (the build-time lead calibration decides
+  whether and how much to correct);
+- ``plain``: ``lead=None``, the plain discrete Principle-3 mapping;
+- ``rate``: the rate version of the neuron type (the floor without spike noise;
+  none for Izhikevich).
+
+The error is the full-window NRMSE: 100 points of the window
+(``legendre_readout(order, linspace(0, 1, 100))``) decoded from the neural
+memory's output, against the same points of the exact memory, over all of them at
+once, after the first window. The input is white noise band-limited to
+``1 / theta`` Hz with rms 0.5, what the memory expects by default. Each memory
+network gets the same seed, so ``auto`` equals ``plain`` exactly where the
+calibration keeps the plain mapping (it is then not simulated twice).
+
+Axes are swept one at a time around a few centres, not over the full product.
+Writes ``accuracy_map.json`` and ``accuracy_map.png`` (one heatmap per centre:
+the ratio auto / plain and the NRMSE of each). Run from the repository root:
+
+    python benchmarks/accuracy_map.py --out benchmarks/results   # hours on 2 cores
+    python benchmarks/accuracy_map.py --quick                    # a few minutes
+
+Each finished run is appended to ``accuracy_map_runs.jsonl``, and the map is
+summarised after each seed, so an interrupted map can be resumed.
+"""
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import matplotlib
+import nengo
+import numpy as np
+
+from nengo_lmu import LegendreMemory, legendre_readout, nrmse
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DT = 0.001
+NEURON_TYPES = {
+    "LIF": (nengo.LIF(), nengo.LIFRate()),
+    "SpikingRectifiedLinear": (
+        nengo.SpikingRectifiedLinear(),
+        nengo.RectifiedLinear(),
+    ),
+    "AdaptiveLIF": (nengo.AdaptiveLIF(), nengo.AdaptiveLIFRate()),
+    "Izhikevich": (nengo.Izhikevich(), None),
+    "LIFRate": (nengo.LIFRate(), nengo.LIFRate()),
+}
+CENTRES = {
+    "slow synapse": dict(order=6, theta=1.0, n_neurons=100, tau=0.1, neuron_type="LIF"),
+    "fast synapse": dict(
+        order=3, theta=0.1, n_neurons=100, tau=0.01, neuron_type="LIF"
+    ),
+}
+AXES = {
+    "order": [3, 6, 12, 24, 32, 64],
+    "theta": [10 * DT, 0.1, 1.0, 10.0, 30.0],
+    "n_neurons": [50, 100, 200, 500],
+    "tau": [0.005, 0.01, 0.05, 0.1],
+    "neuron_type": list(NEURON_TYPES),
+}
+# Which axes to sweep around each centre.
+SWEEPS = {
+    "slow synapse": ["order", "theta", "n_neurons", "tau", "neuron_type"],
+    "fast synapse": ["n_neurons", "tau", "neuron_type"],
+}
+WINDOW = np.linspace(0, 1, 100)
+SHORT_NAMES = {"SpikingRectifiedLinear": "SpikingReLU"}
+
+
+def duration_for(theta):
+    """Simulated time: the first window (not scored) and at least two more."""
+    return float(np.clip(3 * theta, 2.0, 90.0))
+
+
+def run_point(order, theta, n_neurons, tau, neuron_type, seed, duration=None):
+    """Full-window NRMSE of the auto, plain and rate memories at one point."""
+    duration = duration_for(theta) if duration is None else duration
+    spiking, rate = NEURON_TYPES[neuron_type]
+    readout = legendre_readout(order, WINDOW)
+    process = nengo.processes.WhiteSignal(
+        duration, high=1.0 / theta, rms=0.5, seed=seed + 1000
+    )
+    variants = {"plain": (spiking, None), "auto": (spiking, "auto")}
+    if rate is not None:
+        variants["rate"] = (rate, None)
+    with nengo.Network(seed=seed) as model:
+        stim = nengo.Node(process)
+        exact = LegendreMemory(theta, order, dt=DT)
+        nengo.Connection(stim, exact.input, synapse=None)
+        probes = {"exact": nengo.Probe(exact.output)}
+        memories = {}
+        start = time.perf_counter()
+        for name, (neuron_type_obj, lead) in variants.items():
+            memory = LegendreMemory(
+                theta,
+                order,
+                n_neurons=n_neurons,
+                neuron_type=neuron_type_obj,
+                synapse=nengo.Lowpass(tau),
+                dt=DT,
+                lead=lead,
+                seed=seed,
+            )
+            memories[name] = memory
+            if name == "auto" and not np.any(memory.lead):
+                continue  # the same network as "plain"
+            nengo.Connection(stim, memory.input, synapse=None)
+            probes[name] = nengo.Probe(memory.output)
+        build_s = time.perf_counter() - start
+    with nengo.Simulator(model, dt=DT, progress_bar=False) as sim:
+        sim.run(duration)
+    exact_window = sim.data[probes["exact"]][:-1] @ readout.T
+    scored = slice(int(round(theta / DT)), None)
+    result = dict(build_s=build_s)
+    for name in variants:
+        probe = probes.get(name, probes["plain"])
+        window = sim.data[probe][1:] @ readout.T
+        result[name] = nrmse(window[scored], exact_window[scored], axis=None).item()
+        state_rms = np.sqrt(np.mean((sim.data[probe] @ memories[name].T_inv.T) ** 2))
+        result[f"{name}_state_rms"] = float(state_rms)
+    calibration = memories["auto"].lead_calibration
+    if calibration is not None:
+        result["lead_scale"] = calibration.scale
+        result["solver"] = str(calibration.solver)
+        result["predicted_nrmse"] = [
+            p if np.isfinite(p) else None for p in calibration.predicted_nrmse
+        ]
+        result["measured_lead_ms"] = float(np.median(calibration.measured) * 1e3)
+    return result
+
+
+def sweep_points(quick):
+    points = []
+    for centre, sweeps in SWEEPS.items():
+        for axis in sweeps:
+            values = AXES[axis]
+            if quick:
+                values = [v for v in values if v not in (64, 32, 30.0, 10.0, 500)]
+            for value in values:
+                config = dict(CENTRES[centre])
+                config[axis] = value
+                points.append((centre, axis, value, config))
+    return points
+
+
+def main(seeds, out, quick, runs_path):
+    """Run every point for one seed after another, so that an interrupted map has
+    all points for the seeds it finished; runs already in ``runs_path`` (one JSON
+    object per line) are reused."""
+    out.mkdir(parents=True, exist_ok=True)
+    done = {}
+    if runs_path.exists():
+        for line in runs_path.read_text().splitlines():
+            run = json.loads(line)
+            done[(run["key"], run["seed"])] = run
+    points = sweep_points(quick)
+    for seed in seeds:
+        for centre, axis, value, config in points:
+            key = json.dumps(config, sort_keys=True)
+            if (key, seed) in done:
+                continue
+            run = dict(run_point(seed=seed, **config), key=key, seed=seed)
+            done[(key, seed)] = run
+            with runs_path.open("a") as file:
+                file.write(json.dumps(run) + "\n")
+            print(
+                f"seed {seed} {centre:13} {axis:12} {str(value):>8} "
+                f"auto {run['auto']:.4f} plain {run['plain']:.4f} "
+                f"scale {run.get('lead_scale', '-')}",
+                flush=True,
+            )
+        summarise(points, done, seeds[: seeds.index(seed) + 1], out)
+
+
+def summarise(points, done, seeds, out):
+    results = dict(seeds=list(seeds), centres=CENTRES, axes=AXES, points=[])
+    print(f"{'centre':13} {'axis':12} {'value':>8} {'auto':>7} {'plain':>7} "
+          f"{'rate':>7} {'ratio':>6} scales")  # fmt: skip
+    for centre, axis, value, config in points:
+        key = json.dumps(config, sort_keys=True)
+        runs = [done[(key, seed)] for seed in seeds]
+        point = dict(centre=centre, axis=axis, value=value, config=config, runs=runs)
+        for name in ("auto", "plain", "rate"):
+            values = [run[name] for run in runs if name in run]
+            point[name] = float(np.median(values)) if values else None
+        point["ratio"] = point["auto"] / point["plain"]
+        point["plain_spread"] = float(np.ptp([run["plain"] for run in runs]))
+        results["points"].append(point)
+        scales = [run.get("lead_scale", 0.0) for run in runs]
+        rate = "-" if point["rate"] is None else f"{point['rate']:.4f}"
+        print(
+            f"{centre:13} {axis:12} {str(value):>8} {point['auto']:7.4f} "
+            f"{point['plain']:7.4f} {rate:>7} {point['ratio']:6.3f} {scales}"
+        )
+    worst = max(results["points"], key=lambda p: p["ratio"])
+    print(
+        f"worst auto / plain: {worst['ratio']:.3f} at {worst['centre']}, "
+        f"{worst['axis']} = {worst['value']} (seeds {list(seeds)})"
+    )
+    (out / "accuracy_map.json").write_text(json.dumps(results, indent=1))
+    plot(results, out / "accuracy_map.png")
+    print(f"Wrote {out / 'accuracy_map.json'} and {out / 'accuracy_map.png'}")
+
+
+def plot(results, path):
+    rows = [(c, a) for c, sweeps in SWEEPS.items() for a in sweeps]
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8, 1.6 * len(rows)), squeeze=False)
+    for ax, (centre, axis) in zip(axes[:, 0], rows):
+        points = [
+            p for p in results["points"] if p["centre"] == centre and p["axis"] == axis
+        ]
+        if not points:
+            ax.set_visible(False)
+            continue
+        names = ("auto", "plain", "rate")
+        grid = np.array(
+            [[np.nan if p[n] is None else p[n] for p in points] for n in names]
+        )
+        image = ax.imshow(
+            np.log10(grid),
+            aspect="auto",
+            cmap="viridis",
+            vmin=-2.5,
+            vmax=0,
+        )
+        for i in range(len(names)):
+            for j, p in enumerate(points):
+                if np.isfinite(grid[i, j]):
+                    color = "k" if grid[i, j] > 0.1 else "w"
+                    ax.text(j, i, f"{grid[i, j]:.3f}", ha="center", va="center",
+                            color=color, fontsize=8)  # fmt: skip
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xticks(
+            range(len(points)),
+            [SHORT_NAMES.get(p["value"], str(p["value"])) for p in points],
+        )
+        centre_text = ", ".join(
+            f"{k}={v}" for k, v in CENTRES[centre].items() if k != axis
+        )
+        ax.set_title(f"{axis} ({centre}: {centre_text})", fontsize=9)
+        fig.colorbar(image, ax=ax, label="log10 NRMSE")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument(
+        "--runs",
+        type=Path,
+        default=None,
+        help="file of finished runs to reuse and extend (default OUT/accuracy_map_runs"
+        ".jsonl; --quick: none kept)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one seed, short windows and low orders"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds = [0]
+    runs = args.runs
+    if runs is None:
+        runs = Path(os.devnull) if args.quick else args.out / "accuracy_map_runs.jsonl"
+    main(args.seeds, args.out, args.quick, runs)
