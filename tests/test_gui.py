@@ -132,14 +132,15 @@ CHROMIUM_FLAGS = [
     "--window-size=1280,900",
 ]
 # Each demo's learning, seen in its "output vs target" plot: by this simulated
-# time (s), the output's NRMSE over the last 8 s must have fallen below this
-# fraction of its NRMSE in the first 4 s (None: the demo does not learn).
-# Measured at full speed on 2 cores: delay_learning 1.0 -> 0.4 by 12 s (15 s of
-# wall time); window_function_learning learns slowly, 0.84 -> 0.6-0.77 by 40 s
-# (60 s).
+# time (s), the output's NRMSE over the last 8 s must be below this ceiling and
+# below its NRMSE in the first seconds (None: the demo does not learn). The
+# first seconds' NRMSE depends on when the page samples them (0.77-1.0 for
+# delay_learning, measured at full speed on 2 cores and under load), so the
+# ceiling is absolute: delay_learning reaches 0.40-0.48 by 12 s (15 s of wall
+# time); window_function_learning learns slowly, 0.84 -> 0.6-0.77 by 40 s.
 LEARNING = {
-    "delay_learning": (12.0, 0.6),
-    "window_function_learning": (50.0, 0.85),
+    "delay_learning": (12.0, 0.65),
+    "window_function_learning": (60.0, 0.8),
     "spiking_window": None,
 }
 # What every plot with a data store (Value, Raster, ...) holds, from the page.
@@ -306,7 +307,7 @@ def test_demo_in_browser(path, tmp_path):
         assert inputs and all(rms(early[label][1]) > 0.05 for label in inputs)
 
         if LEARNING[path.stem] is not None:
-            learned_by, ratio = LEARNING[path.stem]
+            learned_by, ceiling = LEARNING[path.stem]
             wait_for(
                 lambda: sim_time() >= learned_by,
                 240,
@@ -317,7 +318,7 @@ def test_demo_in_browser(path, tmp_path):
                 output_nrmse(*shown["output vs target"][1]) for shown in (early, late)
             )
             assert before > 0.5  # the output starts flat
-            assert after < ratio * before, (before, after)
+            assert after < min(ceiling, before), (before, after)
     finally:
         browser.quit()
         stop(process)
