@@ -10,29 +10,6 @@ to [0, 1] and presented one per time step (64 steps) in a fixed random order,
 classified from the output at the last step. 1200 images train, the other 597
 test.
 
-- **Network.** An exact Legendre memory (order 32, a window of the 64 steps)
-  feeds 200 ``RectifiedLinear`` hidden neurons, which also see the current
-  pixel (``input_to_hidden``); 10 outputs.
-- **What trains.** ``configure_settings(trainable=False)`` fixes everything,
-  then the hidden kernels (memory and input to hidden), the hidden biases and
-  the output weights are marked trainable. The memory (its Node loop, ``A_d``
-  and ``B_d``, and its input encoder) stays the fixed linear system it is.
-- **Back in nengo.** ``sim.freeze_params`` writes the trained values into the
-  network's objects (only the trained ones: it would round the others to
-  NengoDL's float32), and the reference ``nengo.Simulator`` then classifies
-  the test set again. With rate neurons the two simulators compute the same
-  thing, so the accuracies agree (the predictions may differ on an image whose
-  top two outputs are nearly tied, from float32 rounding in NengoDL).
-- **Spiking.** The same trained weights with ``SpikingRectifiedLinear`` hidden
-  neurons in the reference simulator, the output read from the spikes of the
-  last step with no synapse. The classifier was trained on that exact step: any
-  filtering of the output (even a 1 ms ``Lowpass``) mixes in earlier steps and
-  costs most of the accuracy, unless the network is trained with it. At the
-  trained firing rates 64 steps hold few spikes; scaling every hidden neuron's
-  gain and bias by 10 and its amplitude by 1/10 leaves the rate network
-  unchanged but gives ten times the spikes, so the spiking network approaches
-  the rate one.
-
 NengoDL needs its own environment (TensorFlow 2.12 pins numpy below 2): see the
 NengoDL notes in the documentation. Where nengo_dl is not installed, as in the
 documentation build, the script shows the figure of its last run in NengoDL's
@@ -42,6 +19,12 @@ Run with ``python examples/nengo_dl_training.py``; the environment variable
 ``NENGO_LMU_QUICK=1`` trains 2 epochs and tests 100 images (for CI), and
 ``NENGO_LMU_FIGURE`` says where to save the figure (``nengo_dl_training.png``).
 """
+
+# %%
+# NengoDL, if it is installed
+# ---------------------------
+# The script imports NengoDL and TensorFlow where they are installed, and
+# otherwise only shows the committed figure of a run where they were.
 
 import os
 import sys
@@ -68,6 +51,14 @@ try:
 except ImportError:
     nengo_dl = None
 
+# %%
+# The settings
+# ------------
+# An exact Legendre memory of order 32, its window the 64 steps of a digit,
+# feeds 200 ``RectifiedLinear`` hidden neurons and 10 outputs. The hidden
+# neurons' small amplitude keeps their activities of order 1 rather than
+# hundreds of hertz.
+
 DT = 0.001
 N_STEPS = 64
 N_TRAIN = 1200
@@ -78,6 +69,13 @@ EPOCHS = 8
 # When docs/images/nengo_dl_training.png, from a run in NengoDL's environment,
 # was committed.
 FIGURE_MADE = "2026-11-23"
+
+# %%
+# The data
+# --------
+# Each image becomes a sequence of 64 pixels in a fixed random order, the same
+# for every image: the class can only be read from the memory of the whole
+# sequence.
 
 
 def load_psdigits(seed=0):
@@ -95,6 +93,16 @@ def load_psdigits(seed=0):
         sequences[N_TRAIN:],
         labels[N_TRAIN:],
     )
+
+
+# %%
+# The network
+# -----------
+# The hidden neurons also see the current pixel (``input_to_hidden``).
+# ``configure_settings(trainable=False)`` fixes everything, then the hidden
+# kernels (memory and input to hidden), the hidden biases and the output
+# weights are marked trainable. The memory (its Node loop, ``A_d`` and
+# ``B_d``, and its input encoder) stays the fixed linear system it is.
 
 
 def build(seed=0):
@@ -141,6 +149,15 @@ def build(seed=0):
     )
 
 
+# %%
+# Training in NengoDL
+# -------------------
+# ``sim.fit`` trains by backpropagation through time, with the cross-entropy of
+# the output at the last step. ``sim.freeze_params`` then writes the trained
+# values into the network's objects: only the trained ones, since it would
+# round the others to NengoDL's float32.
+
+
 def train(model, train_data, test_data, epochs, seed=0):
     """Train with sim.fit; the loss by epoch and NengoDL's logits for the test set."""
     (x_train, y_train), (x_test, _) = train_data, test_data
@@ -176,6 +193,24 @@ def train(model, train_data, test_data, epochs, seed=0):
     return history.history["loss"], logits
 
 
+# %%
+# Back in nengo
+# -------------
+# The reference ``nengo.Simulator`` classifies the test set again with the
+# trained weights. With rate neurons the two simulators compute the same
+# thing, so the accuracies agree (the predictions may differ on an image whose
+# top two outputs are nearly tied, from float32 rounding in NengoDL).
+#
+# The same trained weights also run with ``SpikingRectifiedLinear`` hidden
+# neurons, the output read from the spikes of the last step with no synapse.
+# The classifier was trained on that exact step: any filtering of the output
+# (even a 1 ms ``Lowpass``) mixes in earlier steps and costs most of the
+# accuracy, unless the network is trained with it. At the trained firing rates
+# 64 steps hold few spikes; scaling every hidden neuron's gain and bias by 10
+# and its amplitude by 1/10 leaves the rate network unchanged but gives ten
+# times the spikes, so the spiking network approaches the rate one.
+
+
 def reference_logits(model, sequences, spiking=False, scale=1):
     """Logits at the last step of each sequence in the reference simulator.
 
@@ -204,6 +239,14 @@ def reference_logits(model, sequences, spiking=False, scale=1):
             spikes.append(np.mean(sim.data[model.hidden_probe]) * DT / amplitude)
     hidden.neuron_type, hidden.gain, hidden.bias = trained
     return np.array(logits), np.mean(spikes) if spiking else None
+
+
+# %%
+# The figure
+# ----------
+# The training loss by epoch, and the test accuracy of the trained network in
+# each simulator. Where NengoDL is not installed, the figure of the last run
+# in its environment is shown instead.
 
 
 def plot(losses, accuracies, path):
@@ -240,6 +283,15 @@ def show_committed_figure(name, made):
             ax.set_title(f"Run in NengoDL's environment, committed {made}", fontsize=10)
             return fig
     return None
+
+
+# %%
+# The whole experiment
+# --------------------
+# Train, test in NengoDL and in nengo (rate, then spiking at the trained rates
+# and at ten times them), print the accuracies, the spike counts, how well the
+# two simulators agree and how long each step took, and save the figure. The
+# script fails if nengo and NengoDL disagree on more than 2% of the images.
 
 
 def main(quick=False, out="nengo_dl_training.png"):
