@@ -18,22 +18,19 @@ memory's reversed impulse response. The script compares the trained network with
 `LMU.fit`, which solves only the output weights of the same network, checks the
 trained network in a nengo simulation, and plots the training curve.
 
-Run with ``python examples/training.py [--out training.png]`` (needs
-scikit-learn, in the ``examples`` extra, and the ``train`` extra).
+Run with ``python examples/training.py`` (needs scikit-learn, in the
+``examples`` extra, and the ``train`` extra); it saves ``training.png``.
 """
 
-import argparse
+import os
 import time
 
-import matplotlib
+import matplotlib.pyplot as plt
 import nengo
 import numpy as np
 from sklearn.datasets import load_digits
 
 from nengo_lmu import LMU
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 # %%
 # The data: 1200 images train, 597 test, pixels in [0, 1], permuted.
@@ -106,11 +103,10 @@ print(
 )
 
 # %%
-# Training curve, and the outputs for one test image over its 64 steps.
-
-parser = argparse.ArgumentParser()
-parser.add_argument("--out", default=None, help="save the figure to this file")
-args, _ = parser.parse_known_args()
+# The training curve beside the accuracy of the fitted output weights, and the
+# trained network's outputs for one test image over its 64 steps. The figure is
+# saved as ``training.png`` (or where the environment variable
+# ``NENGO_LMU_FIGURE`` says).
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3), constrained_layout=True)
 axes[0].plot(100 * np.array(history["val_accuracy"]), label="trained (validation)")
@@ -122,5 +118,6 @@ axes[1].plot(np.arange(1, 65), simulated)
 axes[1].set_xlabel("time step")
 axes[1].set_ylabel("output (logits)")
 axes[1].set_title(f"test image 0: a {test_labels[0]}")
-if args.out:
-    fig.savefig(args.out, dpi=100)
+out = os.environ.get("NENGO_LMU_FIGURE", "training.png")
+fig.savefig(out, dpi=150)
+print(f"Saved {out}")
