@@ -37,6 +37,7 @@ entries): identical memories built again share one calibration.
 import inspect
 import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import nengo
@@ -106,16 +107,23 @@ class LeadCalibration(NamedTuple):
     reason: str
 
 
-def memory_ensemble(n_neurons, neuron_type, radius, label=None, seed=None):
-    """One state dimension of a neural memory: a 1-D ensemble."""
+def memory_ensemble(n_neurons, neuron_type, ensemble_args, label=None, seed=None):
+    """One state dimension of a neural memory: a 1-D ensemble with further
+    `nengo.Ensemble` arguments ``ensemble_args`` (a mapping)."""
     return nengo.Ensemble(
-        n_neurons, 1, neuron_type=neuron_type, radius=radius, label=label, seed=seed
+        n_neurons, 1, neuron_type=neuron_type, label=label, seed=seed, **ensemble_args
     )
 
 
 def _key(value):
     if isinstance(value, np.ndarray):
         return (value.shape, value.dtype.str, value.tobytes())
+    if isinstance(value, Mapping):
+        return tuple(sorted((name, _key(item)) for name, item in value.items()))
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)  # nengo's distributions: their parameters
     return value
 
 
@@ -129,7 +137,7 @@ def calibrate_lead(
     dt,
     n_neurons,
     neuron_type,
-    radius,
+    ensemble_args,
     solvers,
     seed,
 ):
@@ -159,8 +167,9 @@ def calibrate_lead(
         Neurons per state dimension.
     neuron_type : nengo.neurons.NeuronType
         A spiking neuron type.
-    radius : float
-        Radius of each dimension's ensemble.
+    ensemble_args : mapping
+        Further `nengo.Ensemble` arguments of each dimension's ensemble (its
+        ``radius``, ``max_rates``, ...), as the memory gives them.
     solvers : tuple of nengo.solvers.Solver
         Candidate solvers of the recurrent decoders; the first, with no
         correction, is the plain memory every other choice must beat. Each is
@@ -185,7 +194,7 @@ def calibrate_lead(
     """
     arguments = (
         Ad, Bd, window, inputs, initial_state, tau, dt, n_neurons, neuron_type,
-        radius, tuple(solvers), seed,
+        ensemble_args, tuple(solvers), seed,
     )  # fmt: skip
     key = tuple(_key(argument) for argument in arguments)
     if key in _cache:
@@ -213,14 +222,14 @@ def _calibrate_lead(
     dt,
     n_neurons,
     neuron_type,
-    radius,
+    ensemble_args,
     solvers,
     seed,
 ):
     order = len(Ad)
     states = _states_from(Ad, Bd, inputs, initial_state)
     decoded = _decode_open_loop(
-        states, dt, n_neurons, neuron_type, radius, solvers, seed
+        states, dt, n_neurons, neuron_type, ensemble_args, solvers, seed
     )
     plain = synapse_mapping(Ad, Bd, nengo.Lowpass(tau), dt)
     # The represented states have unit rms by design (see `realize`); a short
@@ -315,7 +324,7 @@ def _states_from(Ad, Bd, inputs, initial_state):
     return states
 
 
-def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solvers, seed):
+def _decode_open_loop(states, dt, n_neurons, neuron_type, ensemble_args, solvers, seed):
     """Decoded values of ensembles like the memory's, each driven by its state,
     with the decoders of each solver: shape ``(len(solvers),) + states.shape``.
 
@@ -326,7 +335,9 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, radius, solvers, seed)
     order = states.shape[1]
     with nengo.Network(seed=seed, add_to_container=False) as calibration:
         ensembles = [
-            memory_ensemble(n_neurons, neuron_type, radius, label=f"calibration {i}")
+            memory_ensemble(
+                n_neurons, neuron_type, ensemble_args, label=f"calibration {i}"
+            )
             for i in range(order)
         ]
         sinks = [nengo.Node(size_in=order) for _ in solvers]

@@ -83,7 +83,7 @@ def calibration_arguments(order, n_neurons, neuron_type, seed=0):
         dt=DT,
         n_neurons=n_neurons,
         neuron_type=neuron_type,
-        radius=4.0,
+        ensemble_args=dict(radius=4.0),
         solvers=(nengo.solvers.LstsqL2(reg=0.01), nengo.solvers.LstsqL2(reg=0.1)),
         seed=seed,
     )

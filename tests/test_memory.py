@@ -765,3 +765,51 @@ def test_long_window_builds_from_bounded_samples(theta):
     assert max(CountingProcess.requested) <= 110_000
     assert np.all(np.isfinite(memory.T)) and np.all(np.isfinite(memory.lead))
     assert len(memory.visited_states(n_samples=10)) == 10
+
+
+def test_ens_kwargs_reach_the_ensembles_and_their_calibration():
+    """Ensemble arguments (or a parent config) set the memory's ensembles and the
+    ensembles its lead is calibrated on, so the calibration is shared only by
+    memories with the same ensembles."""
+    rates = nengo.dists.Uniform(100, 150)
+
+    def memory(**ens_kwargs):
+        return LegendreMemory(
+            0.2,
+            3,
+            n_neurons=30,
+            neuron_type=nengo.LIF(),
+            ens_kwargs=ens_kwargs,
+            add_to_container=False,
+        )
+
+    slow, default = memory(max_rates=rates), memory()
+    assert all(ensemble.max_rates == rates for ensemble in slow.ensembles)
+    assert all(ensemble.radius == 4.0 for ensemble in slow.ensembles)
+    assert memory(radius=2.0).ensembles[0].radius == 2.0
+    assert memory(max_rates=rates).lead_calibration is slow.lead_calibration
+    assert default.lead_calibration is not slow.lead_calibration
+    assert not np.allclose(
+        default.lead_calibration.measured, slow.lead_calibration.measured
+    )
+    with nengo.Network() as parent:
+        parent.config[nengo.Ensemble].max_rates = rates
+        configured = LegendreMemory(0.2, 3, n_neurons=30, neuron_type=nengo.LIF())
+    assert configured.ensembles[0].max_rates == rates
+    assert configured.lead_calibration is slow.lead_calibration
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_neurons=10, ens_kwargs={"n_neurons": 5}), "n_neurons"),
+        (dict(n_neurons=10, ens_kwargs={"max_rate": 100}), "max_rate"),
+        (dict(n_neurons=10, ens_kwargs=[("radius", 1)]), "mapping"),
+        (dict(ens_kwargs={"radius": 1.0}), "exact memory"),
+    ],
+)
+def test_ens_kwargs_invalid(kwargs, match):
+    with pytest.raises(ValidationError, match=f"ens_kwargs.*{match}"):
+        LegendreMemory(
+            0.1, 3, neuron_type=nengo.LIFRate(), add_to_container=False, **kwargs
+        )

@@ -513,6 +513,13 @@ CASES = {
             label=st.integers(),
             loop=not_choice(("state", "direct")),
             min_coupling=negative(),
+            ens_kwargs=st.one_of(
+                st.just([("max_rates", 100)]),
+                st.just("max_rates"),
+                st.just({"n_neurons": 10}),
+                st.just({"neuron_type": nengo.LIF()}),
+                st.just({"unknown": 1}),
+            ),
         ),
     ),
     "LegendreMemory exact": (

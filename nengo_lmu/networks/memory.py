@@ -1,7 +1,9 @@
 """The Legendre memory as a nengo network."""
 
 import contextlib
+import inspect
 import sys
+from collections.abc import Mapping
 
 import nengo
 import numpy as np
@@ -40,6 +42,15 @@ LOOPS = ("state", "direct")
 
 # Each ensemble's radius spans 1 / STATE_RMS standard deviations of its state.
 STATE_RMS = 0.25
+# The nengo.Ensemble arguments a memory's ensembles take from ``ens_kwargs``.
+ENSEMBLE_ARGS = set(inspect.signature(nengo.Ensemble.__init__).parameters) - {
+    "self",
+    "n_neurons",
+    "dimensions",
+    "neuron_type",
+    "label",
+    "seed",
+}
 # Spiking leads are measured and validated over this much simulated time (s).
 LEAD_CALIBRATION_TIME = 5.0
 # A simulator dt within this relative difference of the memory's is the same time
@@ -84,7 +95,8 @@ class LegendreMemory(nengo.Network):
       given, otherwise from input of rms ``radius / 2`` band-limited to
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
       ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
-      deviations of its state, so that rare excursions do not saturate it.
+      deviations of its state, so that rare excursions do not saturate it
+      (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument).
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
@@ -172,6 +184,13 @@ class LegendreMemory(nengo.Network):
         synapses); None uses the plain mapping; numbers (one, or one per state
         dimension, each smaller than the ``Lowpass`` tau in magnitude) are
         corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
+    ens_kwargs : dict, optional
+        Further arguments of every ensemble of a neural memory, as
+        `nengo.Ensemble` takes them (``max_rates``, ``intercepts``, ``radius`` in
+        units of the state's rms, ...), except those the memory sets
+        (``n_neurons``, ``dimensions``, ``neuron_type``, ``label``, ``seed``).
+        They apply to the ensembles the lead is calibrated on too. A parent
+        network's config applies where they are not given.
     **kwargs
         Passed to `nengo.Network` (``label``, ``seed``, ``add_to_container``).
 
@@ -275,6 +294,7 @@ class LegendreMemory(nengo.Network):
         loop="state",
         min_coupling=0.0,
         lead="auto",
+        ens_kwargs=None,
         **kwargs,
     ):
         kwargs.setdefault("label", "LegendreMemory")
@@ -323,6 +343,7 @@ class LegendreMemory(nengo.Network):
         self.loop = check_choice(loop, "loop", LOOPS, obj=self)
         self.min_coupling = check_nonnegative(min_coupling, "min_coupling", obj=self)
         lead = self._check_lead(lead, neuron_type, synapse)
+        self.ens_kwargs = self._check_ens_kwargs(ens_kwargs)
         self.input_process = input_process
         self.neuron_type = None
         self.lead = None
@@ -359,6 +380,33 @@ class LegendreMemory(nengo.Network):
                 attr="synapse",
                 obj=self,
             )
+
+    def _check_ens_kwargs(self, ens_kwargs):
+        ens_kwargs = {} if ens_kwargs is None else ens_kwargs
+        check_instance(
+            ens_kwargs,
+            "ens_kwargs",
+            Mapping,
+            "None or a mapping of nengo.Ensemble arguments",
+            obj=self,
+        )
+        accepted = ENSEMBLE_ARGS
+        refused = sorted(set(ens_kwargs) - accepted, key=str)
+        if refused:
+            raise ValidationError(
+                f"has keys {refused} that the memory sets itself or nengo.Ensemble "
+                f"does not take (accepted: {sorted(accepted)})",
+                attr="ens_kwargs",
+                obj=self,
+            )
+        if ens_kwargs and self.n_neurons is None:
+            raise ValidationError(
+                "is for a neural memory's ensembles; the exact memory "
+                "(n_neurons=None) has none",
+                attr="ens_kwargs",
+                obj=self,
+            )
+        return dict(ens_kwargs)
 
     def _channel(self, channel):
         return slice(channel * self.order, (channel + 1) * self.order)
@@ -516,8 +564,17 @@ class LegendreMemory(nengo.Network):
 
     def _memory_ensemble(self, label):
         return memory_ensemble(
-            self.n_neurons, self.neuron_type, 1.0 / STATE_RMS, label=label
+            self.n_neurons, self.neuron_type, self._ensemble_args, label=label
         )
+
+    @property
+    def _ensemble_args(self):
+        # Every argument explicit, a parent config's included, so that the
+        # calibration is cached by all of them.
+        configured = {
+            name: nengo.Config.default(nengo.Ensemble, name) for name in ENSEMBLE_ARGS
+        }
+        return {**configured, "radius": 1.0 / STATE_RMS, **self.ens_kwargs}
 
     def _measure_lead(self, Ad, Bd, tau, solvers):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
@@ -542,7 +599,7 @@ class LegendreMemory(nengo.Network):
             dt=self.dt,
             n_neurons=self.n_neurons,
             neuron_type=self.neuron_type,
-            radius=1.0 / STATE_RMS,
+            ensemble_args=self._ensemble_args,
             solvers=solvers,
             seed=rng.randint(2**31),
         )
