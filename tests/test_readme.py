@@ -78,25 +78,8 @@ def check_reads_as_tutorial(source):
         ), f"{n_lines} lines of code with no text cell, after {prose[:60]!r}"
 
 
-# Not yet in tutorial form (issue 16): one block of code in a function, so that
-# it can show a committed figure where keras-lmu is not installed.
-NOT_TUTORIALS = {"keras_import"}
-
-
 @pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            path,
-            marks=(
-                pytest.mark.xfail(reason="not yet in tutorial form")
-                if path.stem in NOT_TUTORIALS
-                else ()
-            ),
-        )
-        for path in sorted((ROOT / "examples").glob("*.py"))
-    ],
-    ids=lambda path: path.stem,
+    "path", sorted((ROOT / "examples").glob("*.py")), ids=lambda path: path.stem
 )
 def test_examples_read_as_tutorials(path):
     """Gallery scripts: text cells of prose between short code steps, not
