@@ -27,12 +27,12 @@ for patch in "${patches[@]}"; do
     missed=$((missed + 1))
   else
     set +e
-    (cd "$copy" && PYTHONPATH=$copy python -m pytest -q -x -p no:cacheprovider \
+    (cd "$copy" && PYTHONPATH=$copy python -m pytest -q -x -rf -p no:cacheprovider \
       "${tests[@]}" >"$copy/pytest.log" 2>&1)
     status=$?
     set -e
     case $status in
-    1) result="caught: $(grep -m1 -E '^FAILED' "$copy/pytest.log" | cut -c8-90)" ;;
+    1) result="caught: $(grep -m1 -E '^FAILED' "$copy/pytest.log" | cut -c8-90 || true)" ;;
     0) result="NOT CAUGHT" missed=$((missed + 1)) ;;
     *) result="ERROR (pytest exit $status)" missed=$((missed + 1)) ;;
     esac
