@@ -123,10 +123,10 @@ ideal = targets(sim.data[probes["input"]])
 # The errors
 # ----------
 # The NRMSE of each readout, once the window has filled (after 2 theta). The
-# neural memory's state is one step late, and its function outputs pass
-# through the 10 ms synapse, so they are compared with the ideal value filtered
-# the same way: what is measured is the error of the memory, not of the delay
-# the synapse adds.
+# neural memory's state is one step late, and the function outputs of both
+# memories pass through the 10 ms synapse, so they are compared with the ideal
+# value filtered the same way: what is measured is the error of the memory, not
+# of the delay the synapse adds.
 
 smoothing = nengo.Lowpass(FUNCTION_SYNAPSE)
 settled = t >= 2 * THETA
@@ -138,12 +138,12 @@ for key in ("delays", "max", "product"):
     errors = []
     for name in ("exact", "neural"):
         estimate = sim.data[probes[name, key]]
-        # The neural memory's state is one time step late; its function
-        # outputs are also filtered by FUNCTION_SYNAPSE.
+        # The neural memory's state is one time step late; the function
+        # outputs are filtered by FUNCTION_SYNAPSE.
         if name == "neural":
             estimate = np.vstack([estimate[1:], estimate[-1:]])
         goal = target
-        if key != "delays" and name == "neural":
+        if key != "delays":
             goal = smoothing.filt(target, dt=DT, y0=0)
         results[name, key] = estimate
         errors.append(nrmse(estimate[settled], goal[settled]))
