@@ -10,6 +10,8 @@ marked ``@pytest.mark.unsupported_on("nengo_ocl", reason=...)`` is skipped with
 that reason.
 """
 
+import gc
+
 import nengo
 import numpy as np
 import pytest
@@ -143,3 +145,15 @@ def present_sequence(Simulator):
         return sim.data[probe]
 
     return present
+
+
+@pytest.fixture
+def half_built_simulators():
+    """Collects, before the test ends, simulators whose build was refused.
+
+    nengo_ocl warns (ResourceWarning) when a simulator that failed to build is
+    deallocated; collected here, that happens under the test's warning filters
+    rather than in whichever test runs next.
+    """
+    yield
+    gc.collect()

@@ -7,11 +7,16 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, nrmse
 
+
 # Building our dt check fails inside nengo_ocl's constructor, after which the
 # half-built simulator warns that it was never closed.
-OCL_HALF_BUILT = pytest.mark.filterwarnings(
-    "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
-)
+def OCL_HALF_BUILT(test):
+    """A test whose simulators are refused at build: nengo_ocl warns when they are
+    collected, which `half_built_simulators` does within the test."""
+    ignore = pytest.mark.filterwarnings(
+        "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
+    )
+    return ignore(pytest.mark.usefixtures("half_built_simulators")(test))
 
 
 def reference_cell(x, lmu, weights):

@@ -21,11 +21,17 @@ from nengo_lmu.evaluation import nrmse, periodic_delay
 OCL_NO_NEURON_TYPE = pytest.mark.unsupported_on(
     "nengo_ocl", reason="nengo_ocl 3.0 has no kernel for this neuron type"
 )
+
+
 # Building our dt check fails inside nengo_ocl's constructor, after which the
 # half-built simulator warns that it was never closed.
-OCL_HALF_BUILT = pytest.mark.filterwarnings(
-    "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
-)
+def OCL_HALF_BUILT(test):
+    """A test whose simulators are refused at build: nengo_ocl warns when they are
+    collected, which `half_built_simulators` does within the test."""
+    ignore = pytest.mark.filterwarnings(
+        "ignore:Simulator with model=.* was deallocated while open:ResourceWarning"
+    )
+    return ignore(pytest.mark.usefixtures("half_built_simulators")(test))
 
 
 def simulate(Simulator, memory, process, duration, seed):
