@@ -346,7 +346,11 @@ def test_data_init_equals_simulation(present_sequence, seed, rng, allclose):
     activities = lmu._activities(inputs).reshape(-1, 40)
     assert np.all(activities.max(axis=0) > 0)
     simulated = present_sequence(lmu, inputs[0])
-    assert allclose(simulated, lmu.predict(inputs[:1])[0], atol=1e-8)
+    expected = lmu.predict(inputs[:1])[0]
+    # In float32 (nengo_ocl) the bias that removes the data's mean (3) cancels
+    # most of the kernels' input: 7.6e-5 of the range was measured there.
+    atol = 1e-8 if simulated.dtype == np.float64 else 5e-4 * np.abs(expected).max()
+    assert allclose(simulated, expected, atol=atol)
     # a fit without init keeps the hidden layer
     kernels = lmu.kernels
     assert not lmu.fit(inputs, targets)["init"]
