@@ -12,28 +12,10 @@ import numpy as np
 import pytest
 from numpy.polynomial import Legendre
 from scipy.linalg import solve_continuous_lyapunov
-from scipy.signal import cont2discrete, lfilter
+from scipy.signal import lfilter
 
 from nengo_lmu import LMU, LegendreMemory, nrmse
-
-
-def closed_form_system(theta, order):
-    """``(A, B)`` of the Legendre delay, written out entry by entry."""
-    A = np.zeros((order, order))
-    B = np.zeros((order, 1))
-    for i in range(order):
-        B[i, 0] = (2 * i + 1) * (-1) ** i / theta
-        for j in range(order):
-            A[i, j] = (2 * i + 1) * (-1 if i < j else (-1) ** (i - j + 1)) / theta
-    return A, B
-
-
-def scipy_discretization(theta, order, dt, method="zoh"):
-    A, B = closed_form_system(theta, order)
-    Ad, Bd, *_ = cont2discrete(
-        (A, B, np.eye(order), np.zeros((order, 1))), dt, method=method
-    )
-    return Ad, Bd
+from test_independent import closed_form_system, scipy_discretization
 
 
 def recurrence(inputs, Ad, Bd):
