@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import nengo
-import numpy as np
 
 from mackey_glass import (  # pylint: disable=wrong-import-order
     mackey_glass_task,

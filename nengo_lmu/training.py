@@ -236,7 +236,6 @@ class Cell:
         """
         Ad, Bd = self.system(params)
         x = inputs
-        n_steps = x.shape[1]
         u_direct = x @ params["e_x"].T
         if "u_bias" in params:
             u_direct = u_direct + params["u_bias"]

@@ -9,7 +9,6 @@ from nengo_lmu import (
     LegendreMemory,
     discretize,
     lead_correction,
-    legendre_delay,
     legendre_readout,
     synapse_mapping,
 )
