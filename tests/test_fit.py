@@ -288,6 +288,39 @@ def test_ridge_fit_against_lstsq(rng):
         assert np.isclose(rmse, direct, rtol=1e-6)
 
 
+def test_ridge_fit_leave_one_out_against_lstsq(rng):
+    """Without held-out rows, each row's error is that of LstsqL2 fitted to all
+    the other rows (solved one by one), and the weights are LstsqL2's on all
+    rows at the chosen reg; with spike noise, the noise term is added."""
+    activities = rng.uniform(0, 2, size=(40, 30))
+    targets = activities @ rng.standard_normal((30, 2)) + 0.3 * rng.standard_normal(
+        (40, 2)
+    )
+    noise = np.zeros(30)
+    weights, info = ridge_fit(activities, targets, None, noise)
+    expected, _ = nengo.solvers.LstsqL2(reg=info["reg"])(activities, targets)
+    assert np.allclose(weights, expected, atol=1e-8)
+    assert info["reg"] == info["regs"][np.argmin(info["held_out_rmses"])]
+    assert 0 < np.argmin(info["held_out_rmses"]) < len(info["regs"]) - 1
+    for reg, rmse in zip(info["regs"][::6], info["held_out_rmses"][::6]):
+        # LstsqL2's ridge is relative to the row count and the largest activity:
+        # scaled to the n - 1 rows, the same ridge as on all n rows
+        errors = []
+        for row in range(len(activities)):
+            others = np.arange(len(activities)) != row
+            scale = np.max(activities) / np.max(activities[others])
+            one, _ = nengo.solvers.LstsqL2(reg=reg * scale * np.sqrt(40 / 39))(
+                activities[others], targets[others]
+            )
+            errors.append(targets[row] - activities[row] @ one)
+        assert np.isclose(rmse, np.sqrt(np.mean(np.square(errors))), rtol=1e-6)
+    noise = rng.uniform(0, 0.05, size=30)
+    weights, info = ridge_fit(activities, targets, None, noise)
+    gram = activities.T @ activities + 40 * np.diag(noise)
+    gram += 40 * (info["reg"] * np.max(activities)) ** 2 * np.eye(30)
+    assert np.allclose(weights, np.linalg.solve(gram, activities.T @ targets))
+
+
 @pytest.mark.parametrize("tau", [None, 0.002, 0.02])
 def test_spike_noise_variance(tau, rng):
     """Against nengo's spiking neurons at constant rates, filtered by nengo."""
@@ -418,6 +451,17 @@ def test_fit_last_step_targets(rng):
     lmu.fit(inputs, np.eye(2)[labels], solver=nengo.solvers.LstsqL2(reg=0.01))
     predicted = lmu.predict(inputs)[:, -1].argmax(axis=1)
     assert np.mean(predicted == labels) > 0.95
+    # defaults: one independent row per sequence, so leave-one-out over all
+    info = lmu.fit(inputs, np.eye(2)[labels])
+    assert np.all(np.isfinite(info["held_out_rmses"]))
+    assert info["reg"] == info["regs"][np.argmin(info["held_out_rmses"])]
+    test = rng.standard_normal((200, 40, 1)) + rng.choice([-0.3, 0.3], (200, 1, 1))
+    test_labels = (test.mean(axis=(1, 2)) > 0).astype(int)
+    assert np.mean(lmu.predict(test)[:, -1].argmax(axis=1) == test_labels) > 0.9
+    # one sequence: nothing to leave out, the path's median
+    info = lmu.fit(inputs[:1], np.eye(2)[labels[:1]])
+    assert info["reg"] == np.median(info["regs"])
+    assert np.all(np.isnan(info["held_out_rmses"]))
 
 
 def test_fit_bad_input(rng):
