@@ -22,6 +22,7 @@ BENCHMARKS = {
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
     "train_lmu": "python benchmarks/train_lmu.py --out benchmarks/results",
     "mackey_glass": "python benchmarks/mackey_glass.py --out benchmarks/results",
+    "fit_defaults": "python benchmarks/fit_defaults.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
     "scale_reference": "OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py "
@@ -286,6 +287,19 @@ def sequence_digits(results, has_figure):
         f"{permuted['fft_speedup']:.2f}; they differ by at most "
         f"{permuted['fft_max_difference']:.1e}).\n"
     )
+    if "defaults-fixed" in permuted:
+        for task in tasks:
+            run = results.get(task, {})
+            if "defaults-fixed" not in run:
+                continue
+            best = max(run["defaults-fixed"].items(), key=lambda item: item[1])
+            out.append(
+                f"{task.capitalize()}: ``fit()`` chose reg {run['defaults_reg']:.2g}; "
+                f"the best fixed ``LstsqL2`` on the test images, reg {best[0]}, "
+                f"reaches {100 * best[1]:.1f}% (``predict``). The spiking version's "
+                f"hidden neurons fire at {run['defaults_spiking_rate_hz']:.0f} Hz on "
+                "average.\n"
+            )
     if has_figure:
         out.append(figure("sequence_digits", "Test accuracy of each network"))
     return "\n".join(out)
@@ -347,6 +361,40 @@ def mackey_glass(results, has_figure):
     if has_figure:
         text += "\n" + figure("mackey_glass", "A test sequence and the reg path")
     return text
+
+
+def fit_defaults(results, has_figure):
+    """Test error of ``fit``'s defaults against the best fixed ``LstsqL2``."""
+    columns = [
+        ("defaults", "``fit()``"),
+        ("held-out fifth", "held-out fifth"),
+        ("best fixed", "best fixed ``LstsqL2``"),
+        ("nengo default", "``LstsqL2()``"),
+        ("data", "``init='data'``"),
+    ]
+    rows = []
+    for key, result in results["results"].items():
+        task, neurons = key.split(", ")
+        medians = result["medians"]
+        rows.append(
+            [task, neurons]
+            + [f"{medians[name]:.4f}" for name, _ in columns]
+            + [
+                f"{medians['defaults / best fixed']:.2f} "
+                f"({medians['max defaults / best fixed']:.2f})"
+            ]
+        )
+    seeds = ", ".join(map(str, results["seeds"]))
+    return (
+        f"Median test error over seeds {seeds} ({results['n_hidden']} hidden "
+        "neurons; NRMSE, or the error rate for the classification tasks), and "
+        "the ratio of ``fit()``'s to the best fixed one's (median, and largest "
+        "over the seeds; target <= 1.15):\n\n"
+        + table(
+            ["task", "neurons"] + [label for _, label in columns] + ["ratio (max)"],
+            rows,
+        )
+    )
 
 
 def loihi_delay(results, has_figure):
@@ -478,6 +526,7 @@ RENDERERS = {
     "sequence_digits": sequence_digits,
     "train_lmu": train_lmu,
     "mackey_glass": mackey_glass,
+    "fit_defaults": fit_defaults,
     "loihi_delay": loihi_delay,
     "loihi_lmu": loihi_lmu,
     "scale_reference": scale("scale_reference"),
