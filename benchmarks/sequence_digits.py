@@ -28,8 +28,8 @@ simulating the network in `nengo.Simulator`, one sequence at a time
 
 - ``defaults``: the issue-13 network, `LMU` with an exact memory of order 32
   over the 64 steps and 1000 RectifiedLinear neurons, fitted by ``fit(train,
-  targets)`` with no other arguments (regularisation chosen on held-out
-  sequences; default synapse, None). For reference, ``defaults-fixed`` gives the
+  targets)`` with no other arguments (regularisation chosen by leave-one-out
+  over the training sequences; default synapse, None). For reference, ``defaults-fixed`` gives the
   accuracy (`LMU.predict`) of every fixed ``LstsqL2(reg)``, reg in 1e-1 .. 1e-6,
   and ``defaults-data`` that of ``fit(..., init="data")``;
 - ``defaults-spiking``: that network's kernels times ``SPIKE_SCALE``

@@ -287,6 +287,8 @@ def sequence_digits(results, has_figure):
         f"{permuted['fft_speedup']:.2f}; they differ by at most "
         f"{permuted['fft_max_difference']:.1e}).\n"
     )
+    if "keras_note" in permuted:
+        out.append(permuted["keras_note"] + "\n")
     if "defaults-fixed" in permuted:
         for task in tasks:
             run = results.get(task, {})
