@@ -21,7 +21,8 @@ BENCHMARKS = {
     "product cost",
     "sequence_digits": "python benchmarks/sequence_digits.py --out benchmarks/results",
     "train_lmu": "python benchmarks/train_lmu.py --out benchmarks/results",
-    "mackey_glass": "python benchmarks/mackey_glass.py --out benchmarks/results",
+    "mackey_glass": "python benchmarks/mackey_glass.py --seeds 0 1 2 --out "
+    "benchmarks/results",
     "fit_defaults": "python benchmarks/fit_defaults.py --out benchmarks/results",
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
