@@ -543,9 +543,10 @@ class LMU(nengo.Network):
         random quantile of the training steps. The hidden Ensemble's gain and
         bias and the connections into it change with them (see `kernels`).
         It is not the default (``init=None`` keeps the hidden layer): over
-        ``benchmarks/fit_defaults.py``'s tasks it halved the error of
-        RectifiedLinear networks on Mackey-Glass (and of Tanh), but raised it
-        by 30-60% for LIFRate and Tanh networks on other tasks.
+        ``benchmarks/fit_defaults.py``'s tasks it lowered the error of
+        RectifiedLinear networks by 20-40% (Mackey-Glass, digits) and of Tanh
+        on Mackey-Glass by 60%, but raised it by 50-60% for LIFRate networks on
+        two tasks and by 5-20% for Tanh on three.
 
         A Simulator built before `fit` keeps the weights it was built with;
         Simulators built afterwards get the new ones.
