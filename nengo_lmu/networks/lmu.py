@@ -544,9 +544,10 @@ class LMU(nengo.Network):
         bias and the connections into it change with them (see `kernels`).
         It is not the default (``init=None`` keeps the hidden layer): over
         ``benchmarks/fit_defaults.py``'s tasks it lowered the error of
-        RectifiedLinear networks by 20-40% (Mackey-Glass, digits) and of Tanh
-        on Mackey-Glass by 60%, but raised it by 50-60% for LIFRate networks on
-        two tasks and by 5-20% for Tanh on three.
+        RectifiedLinear networks by 20-40% on Mackey-Glass and the digits and
+        of Tanh by 60% on Mackey-Glass, but raised it by 10-13% for
+        RectifiedLinear on two other tasks, by 50-60% for LIFRate on two and by
+        4-18% for Tanh on four.
 
         A Simulator built before `fit` keeps the weights it was built with;
         Simulators built afterwards get the new ones.
