@@ -13,18 +13,14 @@ from nengo.params import Default
 from nengo_lmu.calibration import calibrate_lead, memory_ensemble
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
+    _discretize,
     as_loop_synapse,
-    discretize,
     lead_correction,
+    legendre_discretization,
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
-from nengo_lmu.realize import (
-    RMS_RANGE,
-    check_input_process,
-    legendre_realization,
-    realize,
-)
+from nengo_lmu.realize import RMS_RANGE, check_input_process, legendre_realization
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     IntegerParam,
@@ -358,7 +354,9 @@ class LegendreMemory(nengo.Network):
                 obj=self,
             )
         self.discretizer = discretizer
-        self.Ad, self.Bd = discretize(self.A, self.B, self.dt, method=discretizer)
+        self.Ad, self.Bd = legendre_discretization(
+            self.theta, self.order, self.dt, method=discretizer
+        )
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
             self.lag = 0 if self.n_neurons is None else 1
@@ -485,11 +483,13 @@ class LegendreMemory(nengo.Network):
                 nengo.solvers.LstsqL2(reg=reg) for reg in SPIKING_REGULARIZATIONS
             )
         self.T, self.T_inv = self.realization(input_process)
-        Ad, Bd = discretize(
+        # Similar to the Legendre system, whose stability discretising it checked.
+        Ad, Bd = _discretize(
             self.T_inv @ self.A @ self.T,
             self.T_inv @ self.B,
             self.dt,
-            method=self.discretizer,
+            self.discretizer,
+            stable=True,
         )
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
@@ -888,7 +888,9 @@ class LegendreMemory(nengo.Network):
         dt = self._sampling_dt()
         Ad, Bd = self.Ad, self.Bd
         if dt != self.dt:
-            Ad, Bd = discretize(self.A, self.B, dt, method=self.discretizer)
+            Ad, Bd = legendre_discretization(
+                self.theta, self.order, dt, method=self.discretizer
+            )
         transient = int(round(2 * self.theta / dt))
         n_steps = max(int(round(duration / dt)), 1) + transient
         inputs = self._expected_input(n_steps, dt, rng)
@@ -921,21 +923,22 @@ class LegendreMemory(nengo.Network):
         """
         if input_process is None:
             return legendre_realization(self.order, rms=self.radius / 2)
-        window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
-        return realize(
-            self.A,
-            self.B,
-            window / np.sqrt(len(window)),
-            dt=self._sampling_dt(),
+        return legendre_realization(
+            self.order,
             input_process=input_process,
+            theta=self.theta,
+            dt=self._sampling_dt(),
             n_steps=int(round(max(100 * self.theta, 20.0) / self._sampling_dt())),
-            rng=self._sampling_rng(),
+            seed=self._sampling_seed(),
         )
 
-    def _sampling_rng(self):
+    def _sampling_seed(self):
         # Input samples choose a basis and evaluation points, not model randomness:
         # the same samples whenever the memory has the same (or no) seed.
-        return np.random.RandomState(0 if self.seed is None else self.seed)
+        return 0 if self.seed is None else self.seed
+
+    def _sampling_rng(self):
+        return np.random.RandomState(self._sampling_seed())
 
 
 def check_simulator_dt(dt, memory):
