@@ -521,6 +521,44 @@ def _process_key(process):
     return (type(process), hashlib.sha256(state).hexdigest())
 
 
+# Process samples kept by `process_sample`.
+PROCESS_SAMPLE_CACHE_SIZE = 64
+_sample_cache = OrderedDict()
+
+
+def process_sample(process, n_steps, dt, rng):
+    """``process.run_steps(n_steps, d=1, dt=dt, rng=rng)``, memoised.
+
+    Keyed by the process (as `legendre_realization` compares it), ``n_steps``,
+    ``dt`` and the state of ``rng``; a repeated call returns the same read-only
+    array and leaves ``rng`` in the state the first call left it in, so callers
+    cannot tell the difference. A process that cannot be pickled is run every time.
+    """
+    key = _process_key(process)
+    if key is None:
+        return process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+    state = rng.get_state()
+    key += (n_steps, dt, _rng_state_digest(state))
+    if key in _sample_cache:
+        _sample_cache.move_to_end(key)
+        sample, final_state = _sample_cache[key]
+        rng.set_state(final_state)
+        return sample
+    sample = process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+    sample.flags.writeable = False
+    _sample_cache[key] = sample, rng.get_state()
+    while len(_sample_cache) > PROCESS_SAMPLE_CACHE_SIZE:
+        _sample_cache.popitem(last=False)
+    return sample
+
+
+def _rng_state_digest(state):
+    name, keys, position, has_gauss, cached_gaussian = state
+    return hashlib.sha256(
+        keys.tobytes() + repr((name, position, has_gauss, cached_gaussian)).encode()
+    ).hexdigest()
+
+
 def _whole_window_readout(order):
     window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
     return window / np.sqrt(len(window))

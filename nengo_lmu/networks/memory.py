@@ -20,7 +20,12 @@ from nengo_lmu.discretize import (
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
-from nengo_lmu.realize import RMS_RANGE, check_input_process, legendre_realization
+from nengo_lmu.realize import (
+    RMS_RANGE,
+    check_input_process,
+    legendre_realization,
+    process_sample,
+)
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
     IntegerParam,
@@ -877,7 +882,7 @@ class LegendreMemory(nengo.Network):
             process = nengo.processes.WhiteSignal(
                 period, high=1.0 / self.theta, rms=self.radius / 2
             )
-        return process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+        return process_sample(process, n_steps, dt, rng)
 
     def _expected_states(self, duration, rng):
         """Time series of the exact memory's states for the expected input.
