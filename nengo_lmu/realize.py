@@ -559,6 +559,14 @@ def _rng_state_digest(state):
     ).hexdigest()
 
 
+def clear_cache():
+    """Forget every cached realisation (`legendre_realization`) and process sample
+    (`process_sample`)."""
+    _unit_legendre_realization.cache_clear()
+    _sampled_cache.clear()
+    _sample_cache.clear()
+
+
 def _whole_window_readout(order):
     window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
     return window / np.sqrt(len(window))
