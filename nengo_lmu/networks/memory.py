@@ -211,9 +211,12 @@ class LegendreMemory(nengo.Network):
     A, B : ndarray
         The continuous-time system (see `legendre_delay`).
     Ad, Bd : ndarray
-        The discrete-time system in the Legendre basis (see `discretize`).
+        The discrete-time system in the Legendre basis (see `discretize`);
+        read-only, shared by memories with the same ``theta``, ``order``, ``dt``
+        and ``discretizer``.
     T, T_inv : ndarray
-        The realisation: :math:`m = T z` (identities for the exact memory).
+        The realisation: :math:`m = T z` (identities for the exact memory); see
+        `realization`.
     neuron_type : nengo.neurons.NeuronType or None
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
@@ -907,7 +910,9 @@ class LegendreMemory(nengo.Network):
         The balanced realisation for a readout over the whole window, with each
         dimension scaled to unit rms for the expected input (`realize`): from
         ``input_process`` when given, otherwise from input of rms ``radius / 2``
-        band-limited to ``1 / theta`` Hz.
+        band-limited to ``1 / theta`` Hz. Computed by `legendre_realization`, so
+        memories with the same ``order``, ``theta``, ``dt``, ``seed`` and an equal
+        ``input_process`` share one (read-only) result.
 
         Parameters
         ----------
