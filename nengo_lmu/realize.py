@@ -421,10 +421,10 @@ def legendre_realization(
 
     - input of rms ``rms`` band-limited to ``1 / theta`` Hz (without
       ``input_process``). This realisation does not depend on ``theta``: the
-      Gramians scale with :math:`	heta^{\mp 1}` and the band-limited state rms
-      with :math:`\sqrt{	heta}`, which cancel, and it is proportional to
+      Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
+      with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
       ``rms``. So it is computed once per order (for ``theta=1`` and unit rms,
-      in :math:`O(	ext{order}^3)`), and kept for the last
+      in :math:`O(\text{order}^3)`), and kept for the last
       ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
     - a sample of ``input_process`` (see `state_scaling`), run with
       ``numpy.random.RandomState(seed)`` unless the process has a seed of its
@@ -661,7 +661,7 @@ def _triangular_sylvester(R, S, C):
     2002): split the larger of R and S in two, solve the half that does not
     depend on the other, and move its coupling to the right-hand side with one
     matrix product; LAPACK's trsyl solves blocks of up to ``SYLVESTER_BLOCK``.
-    Nearly all the work is then in matrix products, about 20 times faster than
+    Nearly all the work is then in matrix products, about 15 times faster than
     trsyl alone at order 512, with the same residual.
     """
     m, n = C.shape
