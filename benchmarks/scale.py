@@ -41,8 +41,8 @@ Writes ``scale_<simulator>.json`` and a figure ``scale_<simulator>.png`` to
 2 cores)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py --simulator reference
-    PYOPENCL_CTX=0 python benchmarks/scale.py --simulator nengo_ocl \\
-        --lmus 1 8 64 --order 64 --hidden 1000 --neural 1 8
+    OPENBLAS_NUM_THREADS=1 PYOPENCL_CTX=0 python benchmarks/scale.py \\
+        --simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --clock cpu
 
 ``--quick`` makes a smoke run.
 """
@@ -348,9 +348,9 @@ def plot(results, path):
     orders = [row["order"] for row in rows]
     for key, label in (
         ("cold_s", "first"),
-        ("warm_s", "realisation cached"),
-        ("cached_s", "all cached"),
-        ("given_s", "every kernel given"),
+        ("warm_s", "another theta"),
+        ("cached_s", "the same again"),
+        ("given_s", "every kernel given, again"),
     ):
         axes[2].loglog(orders, [row[key] for row in rows], "-o", label=label)
     axes[2].set(
@@ -420,6 +420,8 @@ def main(args):
     results["construction"] = construction_against_order(args.orders, 1000)
     results["neural_construction"] = neural_construction(args.identical)
     results["load_average"] = os.getloadavg()
+    # CPU times count every BLAS thread, busy-waiting ones too.
+    results["openblas_num_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
 
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"scale_{args.simulator}" + ("_quick" if args.quick else "")
