@@ -19,28 +19,37 @@ Measured: the time to make the model (``construct_s``), to build it
 (``step_s``, the median of ``--repeats`` runs of ``--steps`` steps, the two
 models' runs interleaved, each first in turn): the process's CPU time on the
 reference simulator (single-threaded; on a shared machine the wall time of the
-same run varies by +-50%), the wall time on nengo_ocl. ``ratio`` is the median
-over the interleaved pairs of nengo_lmu's time over the hand model's;
+same run varies by +-50%), the wall time on nengo_ocl unless ``--clock cpu``
+(for pocl on a shared machine: its threads are the process's). ``ratio`` is the
+median over the interleaved pairs of nengo_lmu's time over the hand model's;
 ``extra_operators`` counts, by type, the operators nengo_lmu's model has more
-(or fewer) than the hand model. Also the
-construction time of one ``LMU(order=..., n_hidden=1000)`` against order: the
-first at that order in the process (``cold``: computes the realisation), the
-next (``warm``: cached), and with every kernel given (``given``, as
-``LMU.from_keras`` does).
+(or fewer) than the hand model.
+
+Also the CPU time to construct one ``LMU(order=..., n_hidden=1000)`` against
+order (``construction``): the first, with every cache empty (``cold_s``: computes
+the realisation and the discretisation), at another ``theta`` (``warm_s``: the
+realisation is shared by every ``theta``), the same again (``cached_s``), and
+with every kernel given, as ``LMU.from_keras`` does (``given_cold_s`` from empty
+caches, ``given_s`` with the discretisation cached); and of B1 memories told
+their input by a ``WhiteSignal`` process (``neural_construction``): the first,
+one more, and ``--identical`` (100) identical ones in one network from empty
+caches, which share one realisation, sample and lead calibration. The load
+average at the end is recorded: the machine may be shared.
 
 Writes ``scale_<simulator>.json`` and a figure ``scale_<simulator>.png`` to
 ``--out``. Run from the repository root, for example (about 10 minutes on
 2 cores)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py --simulator reference
-    PYOPENCL_CTX=0 python benchmarks/scale.py --simulator nengo_ocl \\
-        --lmus 1 8 64 --order 64 --hidden 1000 --neural 1 8
+    OPENBLAS_NUM_THREADS=1 PYOPENCL_CTX=0 python benchmarks/scale.py \\
+        --simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --clock cpu
 
 ``--quick`` makes a smoke run.
 """
 
 import argparse
 import json
+import os
 import platform
 import time
 from collections import Counter
@@ -51,8 +60,9 @@ import nengo
 import numpy as np
 
 import nengo_lmu
-from nengo_lmu import LMU, LegendreMemory
-from nengo_lmu.realize import _unit_legendre_realization
+from nengo_lmu import LMU, LegendreMemory, calibration
+from nengo_lmu.discretize import _cached_legendre_discretization
+from nengo_lmu.realize import clear_cache
 
 DT = 0.001
 THETA = 0.5
@@ -221,34 +231,92 @@ def compare(Simulator, ours, hand, n_steps, repeats, clock):
     )
 
 
+def clear_caches():
+    """Forget every cached realisation, discretisation, sample and calibration."""
+    clear_cache()
+    _cached_legendre_discretization.cache_clear()
+    calibration.clear_cache()
+
+
+def cpu_timed(function):
+    start = time.process_time()
+    result = function()
+    return result, time.process_time() - start
+
+
 def construction_against_order(orders, n_hidden):
+    """CPU time to make one ``LMU(order, n_hidden)``: the first (every cache
+    empty), at another ``theta`` (the realisation cached), the same again
+    (everything cached), and with every kernel given (from empty caches, and
+    with the discretisation cached)."""
     rows = []
     for order in orders:
-        _unit_legendre_realization.cache_clear()
-        _, cold = timed(lambda: LMU(THETA, order, n_hidden, add_to_container=False))
-        _, warm = timed(lambda: LMU(2 * THETA, order, n_hidden, add_to_container=False))
+
+        def lmu(theta=THETA, **kwargs):
+            return lambda: LMU(theta, order, n_hidden, add_to_container=False, **kwargs)
+
         kernels = dict(
             memory=np.zeros((n_hidden, order)),
             bias=np.zeros(n_hidden),
             output=np.zeros((1, n_hidden)),
         )
-        _, given = timed(
-            lambda: LMU(
-                THETA,
-                order,
-                n_hidden,
-                size_out=1,
-                kernels=kernels,
-                add_to_container=False,
+        given = lmu(size_out=1, kernels=kernels)
+        clear_caches()
+        _, cold = cpu_timed(lmu())
+        _, warm = cpu_timed(lmu(2 * THETA))
+        _, cached = cpu_timed(lmu())
+        clear_caches()
+        _, given_cold = cpu_timed(given)
+        _, given_cached = cpu_timed(given)
+        rows.append(
+            dict(
+                order=order,
+                cold_s=cold,
+                warm_s=warm,
+                cached_s=cached,
+                given_cold_s=given_cold,
+                given_s=given_cached,
             )
         )
-        rows.append(dict(order=order, cold_s=cold, warm_s=warm, given_s=given))
         print(
-            f"LMU(order={order}, n_hidden={n_hidden}): cold {cold:.3f} s, "
-            f"warm {warm:.3f} s, kernels given {given:.3f} s",
+            f"LMU(order={order}, n_hidden={n_hidden}) CPU s: first {cold:.3f}, "
+            f"new theta {warm:.3f}, again {cached:.3f}, kernels given "
+            f"{given_cold:.3f} (first) {given_cached:.3f} (again)",
             flush=True,
         )
     return rows
+
+
+def b1_memory():
+    """B1 of ``delay_accuracy.py``, told its input by a process."""
+    return LegendreMemory(
+        1.0,
+        6,
+        n_neurons=166,
+        neuron_type=nengo.LIF(),
+        synapse=nengo.Lowpass(0.1),
+        input_process=nengo.processes.WhiteSignal(100.0, high=1, rms=0.4),
+    )
+
+
+def neural_construction(n_identical):
+    """CPU time to make B1 memories: the first (every cache empty), one more,
+    and ``n_identical`` identical ones in one network from empty caches."""
+    LegendreMemory(1.0, 2, n_neurons=10, add_to_container=False)  # imports
+    clear_caches()
+    with nengo.Network():
+        _, first = cpu_timed(b1_memory)
+        _, again = cpu_timed(b1_memory)
+    clear_caches()
+    with nengo.Network():
+        _, many = cpu_timed(lambda: [b1_memory() for _ in range(n_identical)])
+    row = dict(first_s=first, again_s=again, n_identical=n_identical, identical_s=many)
+    print(
+        f"B1 memory CPU s: first {first:.3f}, again {again:.3f}, "
+        f"{n_identical} identical {many:.2f}",
+        flush=True,
+    )
+    return row
 
 
 def plot(results, path):
@@ -279,12 +347,15 @@ def plot(results, path):
     rows = results["construction"]
     orders = [row["order"] for row in rows]
     for key, label in (
-        ("cold_s", "first at this order"),
-        ("warm_s", "cached realisation"),
-        ("given_s", "every kernel given"),
+        ("cold_s", "first"),
+        ("warm_s", "another theta"),
+        ("cached_s", "the same again"),
+        ("given_s", "every kernel given, again"),
     ):
         axes[2].loglog(orders, [row[key] for row in rows], "-o", label=label)
-    axes[2].set(xlabel="order", ylabel="LMU construction (s)", title="n_hidden = 1000")
+    axes[2].set(
+        xlabel="order", ylabel="LMU construction (CPU s)", title="n_hidden = 1000"
+    )
     axes[2].set_xticks(orders, [str(order) for order in orders])
     axes[2].minorticks_off()
     axes[2].legend(fontsize="small")
@@ -301,9 +372,12 @@ def main(args):
     if args.simulator == "nengo_ocl":
         import nengo_ocl  # pylint: disable=import-outside-toplevel
 
-        Simulator, clock = nengo_ocl.Simulator, time.perf_counter
+        Simulator = nengo_ocl.Simulator
     else:
-        Simulator, clock = nengo.Simulator, time.process_time
+        Simulator = nengo.Simulator
+    if args.clock is None:
+        args.clock = "wall" if args.simulator == "nengo_ocl" else "cpu"
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
     seed = 0
     results = dict(
         simulator=args.simulator,
@@ -313,7 +387,7 @@ def main(args):
         lmu_hidden=args.hidden,
         n_steps=args.steps,
         repeats=args.repeats,
-        clock="wall" if args.simulator == "nengo_ocl" else "process CPU",
+        clock="wall" if args.clock == "wall" else "process CPU",
         lmu=[],
         neural=[],
     )
@@ -344,6 +418,10 @@ def main(args):
         results["neural"].append(dict(n=n, **row))
         print(f"{n} neural memories: {json.dumps(row)}", flush=True)
     results["construction"] = construction_against_order(args.orders, 1000)
+    results["neural_construction"] = neural_construction(args.identical)
+    results["load_average"] = os.getloadavg()
+    # CPU times count every BLAS thread, busy-waiting ones too.
+    results["openblas_num_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
 
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"scale_{args.simulator}" + ("_quick" if args.quick else "")
@@ -362,6 +440,19 @@ if __name__ == "__main__":
     parser.add_argument("--hidden", type=int, default=1000)
     parser.add_argument("--neural", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--orders", type=int, nargs="+", default=[16, 64, 256])
+    parser.add_argument(
+        "--identical",
+        type=int,
+        default=100,
+        help="identical B1 memories made in one network",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        help="time steps by the wall clock (nengo_ocl's default, for a GPU) or "
+        "the process's CPU time (the reference simulator's default; for pocl, "
+        "whose threads run in the process, on a shared machine)",
+    )
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
@@ -370,4 +461,5 @@ if __name__ == "__main__":
     if arguments.quick:
         arguments.lmus, arguments.neural, arguments.orders = [1, 2], [1], [8, 16]
         arguments.hidden, arguments.steps, arguments.repeats = 100, 20, 2
+        arguments.identical = 3
     main(arguments)

@@ -27,7 +27,7 @@ BENCHMARKS = {
     "loihi_delay": "python benchmarks/loihi_delay.py --out benchmarks/results",
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
     "scale_reference": "OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py "
-    "--simulator reference --orders 16 64 256 1024",
+    "--simulator reference --orders 16 64 256 512 1024",
     "scale_nengo_ocl": "PYOPENCL_CTX=0 python benchmarks/scale.py "
     "--simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --steps 100",
 }
@@ -503,14 +503,37 @@ def scale(name):
                 str(row["order"]),
                 f"{row['cold_s']:.3g}",
                 f"{row['warm_s']:.3g}",
+                f"{row.get('cached_s', float('nan')):.3g}",
+                f"{row.get('given_cold_s', float('nan')):.3g}",
                 f"{row['given_s']:.3g}",
             ]
             for row in results["construction"]
         ]
-        text += "\n``LMU(order, n_hidden=1000)`` construction (s):\n\n" + table(
-            ["order", "first at the order", "cached", "every kernel given"],
+        text += "\n``LMU(order, n_hidden=1000)`` construction (CPU s):\n\n" + table(
+            [
+                "order",
+                "first",
+                "another theta",
+                "again",
+                "every kernel given, first",
+                "every kernel given, again",
+            ],
             construction,
         )
+        neural = results.get("neural_construction")
+        if neural:
+            text += (
+                f"\nB1 memories (``input_process`` given), CPU s: the first "
+                f"{neural['first_s']:.3g}, one more {neural['again_s']:.3g}, "
+                f"{neural['n_identical']} identical ones {neural['identical_s']:.3g}"
+                " (they share one realisation, sample and lead calibration).\n"
+            )
+        if "load_average" in results:
+            text += (
+                "\nLoad average of the machine during the run: "
+                + ", ".join(f"{load:.1f}" for load in results["load_average"])
+                + " (1, 5, 15 min).\n"
+            )
         if has_figure:
             text += "\n" + figure(name, "Cost against model size")
         return text

@@ -1,5 +1,6 @@
 """Discrete-time LMU systems and their mapping onto nengo synapses (pure math)."""
 
+import functools
 from typing import NamedTuple
 
 import nengo
@@ -13,6 +14,7 @@ from nengo_lmu.validation import (
     as_real_array,
     check_choice,
     check_instance,
+    check_integer,
     check_matrix,
     check_positive,
     check_square,
@@ -22,6 +24,13 @@ from nengo_lmu.validation import (
 
 DISCRETIZE_METHODS = ("zoh", "euler", "bilinear")
 MAX_SYNAPSE_ORDER = 2
+# Methods that map every stable continuous system to a stable discrete one (ZOH:
+# e^{A dt} has spectral radius e^{max Re(eig(A)) dt}; Tustin maps the left half-plane
+# into the unit disc), so a system known to be stable needs no eigenvalue check.
+STABILITY_PRESERVING_METHODS = ("zoh", "bilinear")
+# Discretised Legendre systems kept by `legendre_discretization`
+# (order * (order + 1) floats each).
+LEGENDRE_DISCRETIZATION_CACHE_SIZE = 32
 
 
 def discretize(A, B, dt, method="zoh"):
@@ -90,7 +99,12 @@ def discretize(A, B, dt, method="zoh"):
     A, B = check_system(A, B)
     dt = check_positive(dt, "dt")
     method = check_choice(method, "method", DISCRETIZE_METHODS)
+    return _discretize(A, B, dt, method)
 
+
+def _discretize(A, B, dt, method, stable=False):
+    """`discretize` of checked arguments; ``stable``: A is known to be stable, so
+    a stability-preserving method needs no eigenvalue check."""
     n, k = B.shape
     # A dt so large that the result overflows is refused below, not warned about.
     with np.errstate(all="ignore"):
@@ -121,9 +135,57 @@ def discretize(A, B, dt, method="zoh"):
             f"{norm:.3g}); use a smaller dt",
             attr="dt",
         )
+    if stable and method in STABILITY_PRESERVING_METHODS:
+        return Ad, Bd
     radius = spectral_radius(Ad)
     if radius > 1 + 1e-12:
         raise ValidationError(_instability_message(A, dt, method, radius), attr="dt")
+    return Ad, Bd
+
+
+def legendre_discretization(theta, order, dt, method="zoh"):
+    """`discretize` of ``legendre_delay(theta, order)``, cached.
+
+    The Legendre delay system is stable at every order, so zero-order hold and
+    the bilinear method need no eigenvalue check (Euler is still checked). The
+    results for the last ``LEGENDRE_DISCRETIZATION_CACHE_SIZE`` (32) arguments are
+    kept, as read-only arrays shared by every caller.
+
+    Parameters
+    ----------
+    theta : float
+        Window length in seconds (> 0).
+    order : int
+        Number of Legendre coefficients (>= 1).
+    dt : float
+        Time step in seconds (> 0).
+    method : {"zoh", "euler", "bilinear"}, optional
+        Discretisation method (see `discretize`).
+
+    Returns
+    -------
+    Ad : (order, order) ndarray
+        Discrete state matrix (read-only).
+    Bd : (order, 1) ndarray
+        Discrete input matrix (read-only).
+
+    Examples
+    --------
+    >>> Ad, Bd = legendre_discretization(0.1, 6, dt=0.001)
+    >>> np.array_equal(Ad, discretize(*legendre_delay(0.1, 6), dt=0.001)[0])
+    True
+    """
+    order = check_integer(order, "order", low=1)
+    theta, dt = check_positive(theta, "theta"), check_positive(dt, "dt")
+    method = check_choice(method, "method", DISCRETIZE_METHODS)
+    return _cached_legendre_discretization(theta, order, dt, method)
+
+
+@functools.lru_cache(maxsize=LEGENDRE_DISCRETIZATION_CACHE_SIZE)
+def _cached_legendre_discretization(theta, order, dt, method):
+    A, B = legendre_delay(theta, order)
+    Ad, Bd = _discretize(A, B, dt, method, stable=True)
+    Ad.flags.writeable = Bd.flags.writeable = False
     return Ad, Bd
 
 

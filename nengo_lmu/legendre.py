@@ -2,7 +2,6 @@
 
 import numpy as np
 from nengo.exceptions import ValidationError
-from scipy.special import eval_legendre
 
 from nengo_lmu.validation import as_real_array, check_integer, check_positive
 
@@ -113,4 +112,15 @@ def legendre_readout(order, r):
         raise ValidationError(
             f"must be in [0, 1] (got values from {r.min()} to {r.max()})", attr="r"
         )
-    return eval_legendre(np.arange(order)[None, :], 2 * r[:, None] - 1)
+    # Bonnet's recurrence (n + 1) P_{n+1} = (2n + 1) x P_n - n P_{n-1}, all points
+    # at once: O(order) array operations, and exact at x = +-1.
+    x = 2 * r - 1
+    readout = np.empty((len(r), order))
+    readout[:, 0] = 1.0
+    if order > 1:
+        readout[:, 1] = x
+    for n in range(1, order - 1):
+        readout[:, n + 1] = (
+            (2 * n + 1) * x * readout[:, n] - n * readout[:, n - 1]
+        ) / (n + 1)
+    return readout

@@ -15,14 +15,17 @@ input, and `realize` does one after the other.
 """
 
 import functools
+import hashlib
+import pickle
+from collections import OrderedDict
 
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 from scipy.integrate import quad_vec
-from scipy.linalg import get_lapack_funcs, schur, solve_triangular
+from scipy.linalg import get_lapack_funcs, rsf2csf, schur, solve_triangular
 
-from nengo_lmu.discretize import discretize
+from nengo_lmu.discretize import _discretize
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
@@ -51,8 +54,13 @@ TRANSIENT_DECAYS = 14.0
 # Input rms values whose square, the input's variance, is a normal float64.
 RMS_RANGE = (np.sqrt(np.finfo(float).tiny), np.sqrt(np.finfo(float).max))
 
-# Orders whose `legendre_realization` is kept (2 * order**2 floats each).
+# Realisations kept by `legendre_realization` (2 * order**2 floats each): this
+# many orders for band-limited input, and this many sampled ones.
 LEGENDRE_REALIZATION_CACHE_SIZE = 16
+
+# Triangular Sylvester equations up to this size are solved by LAPACK's trsyl; larger
+# ones are split in blocks whose coupling is a matrix product (level-3 BLAS).
+SYLVESTER_BLOCK = 64
 
 # Default simulated estimate: 1000 slowest time constants, within these bounds.
 MIN_DEFAULT_STEPS = 100_000
@@ -139,12 +147,19 @@ def balanced_realization(A, B, C):
     """
     A, B = check_system(A, B)
     C = _check_readout(C, len(A))
-    # One Schur decomposition gives the stability and both Gramians.
-    R, U = schur(A)
-    _check_stable(A, np.diag(R))
+    T, T_inv, _, _ = _balance(A, B, C)
+    return T, T_inv
 
-    controllability = _gramian(A, B, (R, U))
-    observability = _gramian(A, C.T, (R, U), transpose=True)
+
+def _balance(A, B, C):
+    """`balanced_realization` of checked arguments; also the real Schur form of
+    A, ``(R, Z)``, and its controllability Gramian."""
+    # One Schur decomposition gives the stability and both Gramians.
+    schur_form = schur(A)
+    _check_stable(A, np.diag(schur_form[0]))
+
+    controllability = _gramian(A, B, schur_form)
+    observability = _gramian(A, C.T, schur_form, transpose=True)
     controllability_factor = _gramian_factor(controllability)
     observability_factor = _gramian_factor(observability)
     U, hankel, Vt = np.linalg.svd(observability_factor.T @ controllability_factor)
@@ -159,7 +174,7 @@ def balanced_realization(A, B, C):
     input_rows = T_inv @ B
     largest = input_rows[np.arange(len(A)), np.argmax(np.abs(input_rows), axis=1)]
     signs = np.where(largest < 0, -1.0, 1.0)
-    return T * signs, signs[:, None] * T_inv
+    return T * signs, signs[:, None] * T_inv, schur_form, controllability
 
 
 def state_scaling(
@@ -266,6 +281,16 @@ def state_scaling(
     """
     A, B = check_system(A, B)
     _check_stable(A)
+    return _state_scaling(A, B, dt, input_process, band_limit, rms, n_steps, rng)
+
+
+def _state_scaling(
+    A, B, dt, input_process, band_limit, rms, n_steps, rng, balanced=None
+):
+    """`state_scaling` of a checked, stable system. With ``balanced``, ``(A0, B0,
+    T_inv, schur_form, controllability)`` from `_balance` of a system ``(A0, B0)``
+    of which (A, B) is the balanced form, the band-limited rms is computed from
+    the Schur form and Gramian of ``A0`` that balancing computed."""
     dt = check_positive(dt, "dt")
     rms = check_positive(rms, "rms")
     if not RMS_RANGE[0] <= rms <= RMS_RANGE[1]:
@@ -295,7 +320,19 @@ def state_scaling(
         state_rms = _simulated_state_rms(A, B, dt, input_process, n_steps, rng)
     else:
         band_limit = check_positive(band_limit, "band_limit")
-        state_rms = _band_limited_state_rms(A, B, band_limit, rms)
+        if balanced is None:
+            state_rms = _band_limited_state_rms(A, B, band_limit, rms)
+        else:
+            original_A, original_B, output, schur_form, controllability = balanced
+            state_rms = _band_limited_state_rms(
+                original_A,
+                original_B,
+                band_limit,
+                rms,
+                output=output,
+                schur_form=schur_form,
+                controllability=controllability,
+            )
 
     reached = state_rms > UNREACHED_RMS_RATIO * np.max(state_rms)
     scale = np.where(reached, state_rms, 1.0)
@@ -353,47 +390,70 @@ def realize(
     """
     A, B = check_system(A, B)
     C = _check_readout(C, len(A))
-    if check_bool(balance, "balance"):
-        T_balanced, T_balanced_inv = balanced_realization(A, B, C)
-    else:
-        T_balanced = T_balanced_inv = np.eye(len(A))
-    T_scale, T_scale_inv = state_scaling(
+    if not check_bool(balance, "balance"):
+        return state_scaling(
+            A, B, dt, input_process, band_limit, rms, n_steps=n_steps, rng=rng
+        )
+    T_balanced, T_balanced_inv, schur_form, controllability = _balance(A, B, C)
+    # The balanced system is similar to A, so it is stable too.
+    T_scale, T_scale_inv = _state_scaling(
         T_balanced_inv @ A @ T_balanced,
         T_balanced_inv @ B,
-        dt=dt,
-        input_process=input_process,
-        band_limit=band_limit,
-        rms=rms,
-        n_steps=n_steps,
-        rng=rng,
+        dt,
+        input_process,
+        band_limit,
+        rms,
+        n_steps,
+        rng,
+        balanced=(A, B, T_balanced_inv, schur_form, controllability),
     )
     return T_balanced @ T_scale, T_scale_inv @ T_balanced_inv
 
 
-def legendre_realization(order, rms=0.5):
+def legendre_realization(
+    order, rms=0.5, input_process=None, theta=None, dt=0.001, n_steps=None, seed=0
+):
     r"""`realize` for a Legendre memory read over its whole window, cached.
 
     The realisation of ``legendre_delay(theta, order)`` balanced for the readout
     ``legendre_readout(order, np.linspace(0, 1, 2 * order + 1))`` (scaled by
-    ``1 / np.sqrt(2 * order + 1)``) and scaled for input of rms ``rms``
-    band-limited to ``1 / theta`` Hz. It does not depend on ``theta``: the
-    Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
-    with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
-    ``rms``. So it is computed once per order (for ``theta=1`` and unit rms, in
-    :math:`O(\text{order}^3)`) and kept for the last
-    ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
+    ``1 / np.sqrt(2 * order + 1)``) and scaled for the expected input, either:
+
+    - input of rms ``rms`` band-limited to ``1 / theta`` Hz (without
+      ``input_process``). This realisation does not depend on ``theta``: the
+      Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
+      with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
+      ``rms``. So it is computed once per order (for ``theta=1`` and unit rms,
+      in :math:`O(\text{order}^3)`), and kept for the last
+      ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
+    - a sample of ``input_process`` (see `state_scaling`), run with
+      ``numpy.random.RandomState(seed)`` unless the process has a seed of its
+      own. The result is kept for the last ``LEGENDRE_REALIZATION_CACHE_SIZE``
+      (16) argument sets, the process compared by value (all of its attributes,
+      as pickle sees them; a process that cannot be pickled is not cached), so
+      identical memories share one sample.
 
     Parameters
     ----------
     order : int
         Number of Legendre coefficients (>= 1).
     rms : float, optional
-        Rms of the band-limited input (> 0).
+        Rms of the band-limited input (> 0); without ``input_process`` only.
+    input_process : nengo.Process, optional
+        A process without input and with one output, representative of the input.
+    theta : float, optional
+        Window length in seconds (> 0); needed with ``input_process`` only.
+    dt, n_steps
+        Time step and number of steps of the sample of ``input_process``, as in
+        `state_scaling`.
+    seed : int, optional
+        Seed of the random number generator the process is run with.
 
     Returns
     -------
     T, T_inv : (order, order) ndarray
-        As `realize` returns them, for any ``theta``.
+        As `realize` returns them (for any ``theta`` without ``input_process``).
+        Read-only when cached.
 
     Examples
     --------
@@ -403,20 +463,134 @@ def legendre_realization(order, rms=0.5):
     >>> T_direct, _ = realize(A, B, C, band_limit=1 / 0.3, rms=0.5)
     >>> np.allclose(T, T_direct)
     True
+
+    For sampled input, identical arguments share one computation:
+
+    >>> process = nengo.processes.WhiteSignal(period=10, high=5, rms=0.3)
+    >>> T, _ = legendre_realization(6, input_process=process, theta=0.3)
+    >>> T_again, _ = legendre_realization(
+    ...     6, input_process=nengo.processes.WhiteSignal(period=10, high=5, rms=0.3),
+    ...     theta=0.3)
+    >>> T_again is T
+    True
     """
     order = check_integer(order, "order", low=1)
-    rms = check_positive(rms, "rms")
-    T, T_inv = _unit_legendre_realization(order)
-    return rms * T, T_inv / rms
+    if input_process is None:
+        rms = check_positive(rms, "rms")
+        T, T_inv = _unit_legendre_realization(order)
+        return rms * T, T_inv / rms
+
+    check_input_process(input_process, 1)
+    if theta is None:
+        raise ValidationError(
+            "is needed with input_process: the state of a sampled input depends "
+            "on the window length",
+            attr="theta",
+        )
+    arguments = (
+        order,
+        check_positive(theta, "theta"),
+        check_positive(dt, "dt"),
+        None if n_steps is None else check_integer(n_steps, "n_steps", low=1),
+        check_integer(seed, "seed", low=0),
+    )
+    key = _process_key(input_process)
+    if key is None:
+        return _sampled_legendre_realization(input_process, *arguments)
+    key += arguments
+    if key in _sampled_cache:
+        _sampled_cache.move_to_end(key)
+        return _sampled_cache[key]
+    T, T_inv = _sampled_legendre_realization(input_process, *arguments)
+    T.flags.writeable = T_inv.flags.writeable = False
+    _sampled_cache[key] = T, T_inv
+    while len(_sampled_cache) > LEGENDRE_REALIZATION_CACHE_SIZE:
+        _sampled_cache.popitem(last=False)
+    return T, T_inv
+
+
+_sampled_cache = OrderedDict()
+
+
+def _process_key(process):
+    """The type and a digest of the pickled state of ``process``, or None."""
+    try:
+        state = pickle.dumps(process, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # pylint: disable=broad-except
+        return None  # e.g. a process that holds a lambda
+    return (type(process), hashlib.sha256(state).hexdigest())
+
+
+# Process samples kept by `process_sample`.
+PROCESS_SAMPLE_CACHE_SIZE = 64
+_sample_cache = OrderedDict()
+
+
+def process_sample(process, n_steps, dt, rng):
+    """``process.run_steps(n_steps, d=1, dt=dt, rng=rng)``, memoised.
+
+    Keyed by the process (as `legendre_realization` compares it), ``n_steps``,
+    ``dt`` and the state of ``rng``; a repeated call returns the same read-only
+    array and leaves ``rng`` in the state the first call left it in, so callers
+    cannot tell the difference. A process that cannot be pickled is run every time.
+    """
+    key = _process_key(process)
+    if key is None:
+        return process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+    state = rng.get_state()
+    key += (n_steps, dt, _rng_state_digest(state))
+    if key in _sample_cache:
+        _sample_cache.move_to_end(key)
+        sample, final_state = _sample_cache[key]
+        rng.set_state(final_state)
+        return sample
+    sample = process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+    sample.flags.writeable = False
+    _sample_cache[key] = sample, rng.get_state()
+    while len(_sample_cache) > PROCESS_SAMPLE_CACHE_SIZE:
+        _sample_cache.popitem(last=False)
+    return sample
+
+
+def _rng_state_digest(state):
+    name, keys, position, has_gauss, cached_gaussian = state
+    return hashlib.sha256(
+        keys.tobytes() + repr((name, position, has_gauss, cached_gaussian)).encode()
+    ).hexdigest()
+
+
+def clear_cache():
+    """Forget every cached realisation (`legendre_realization`) and process sample
+    (`process_sample`)."""
+    _unit_legendre_realization.cache_clear()
+    _sampled_cache.clear()
+    _sample_cache.clear()
+
+
+def _whole_window_readout(order):
+    window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
+    return window / np.sqrt(len(window))
 
 
 @functools.lru_cache(maxsize=LEGENDRE_REALIZATION_CACHE_SIZE)
 def _unit_legendre_realization(order):
     A, B = legendre_delay(1.0, order)
-    window = legendre_readout(order, np.linspace(0, 1, 2 * order + 1))
-    T, T_inv = realize(A, B, window / np.sqrt(len(window)), band_limit=1.0, rms=1.0)
+    T, T_inv = realize(A, B, _whole_window_readout(order), band_limit=1.0, rms=1.0)
     T.flags.writeable = T_inv.flags.writeable = False
     return T, T_inv
+
+
+def _sampled_legendre_realization(process, order, theta, dt, n_steps, seed):
+    A, B = legendre_delay(theta, order)
+    return realize(
+        A,
+        B,
+        _whole_window_readout(order),
+        dt=dt,
+        input_process=process,
+        n_steps=n_steps,
+        rng=np.random.RandomState(seed),
+    )
 
 
 def _check_readout(C, n):
@@ -470,18 +644,49 @@ def _gramian(A, B, schur_form=None, transpose=False):
     and one serves both Gramians of a system.
     """
     R, U = schur(A) if schur_form is None else schur_form
-    factor = U.conj().T @ B
-    rhs = -factor @ factor.conj().T
-    (trsyl,) = get_lapack_funcs(("trsyl",), (R, rhs))
-    adjoint = "C" if np.iscomplexobj(R) else "T"
     if transpose:
-        solution, scale, info = trsyl(R, R, rhs, trana=adjoint, tranb="N")
-    else:
-        solution, scale, info = trsyl(R, R, rhs, tranb=adjoint)
-    if info < 0:
-        raise np.linalg.LinAlgError(f"trsyl: argument {-info} is invalid")
-    gramian = U @ (solution / scale) @ U.conj().T
+        # A^H = (U P) (P R^H P) (U P)^H with P the reversal permutation, and
+        # P R^H P is upper (quasi-)triangular: a Schur form of A^H.
+        R, U = R.conj().T[::-1, ::-1], U[:, ::-1]
+    factor = U.conj().T @ B
+    solution = _triangular_sylvester(R, R, -factor @ factor.conj().T)
+    gramian = U @ solution @ U.conj().T
     return (gramian + gramian.conj().T) / 2
+
+
+def _triangular_sylvester(R, S, C):
+    """X with R X + X S^H = C, for upper (quasi-)triangular Schur forms R and S.
+
+    Recursive blocked Bartels-Stewart (Jonsson and Kagstrom, ACM TOMS 28(4),
+    2002): split the larger of R and S in two, solve the half that does not
+    depend on the other, and move its coupling to the right-hand side with one
+    matrix product; LAPACK's trsyl solves blocks of up to ``SYLVESTER_BLOCK``.
+    Nearly all the work is then in matrix products, about 15 times faster than
+    trsyl alone at order 512, with the same residual.
+    """
+    m, n = C.shape
+    if m <= SYLVESTER_BLOCK and n <= SYLVESTER_BLOCK:
+        (trsyl,) = get_lapack_funcs(("trsyl",), (R, S, C))
+        adjoint = "C" if np.iscomplexobj(S) else "T"
+        solution, scale, info = trsyl(R, S, C, tranb=adjoint)
+        if info < 0:
+            raise np.linalg.LinAlgError(f"trsyl: argument {-info} is invalid")
+        return solution / scale
+    if m >= n:
+        k = _block_split(R)
+        lower = _triangular_sylvester(R[k:, k:], S, C[k:])
+        upper = _triangular_sylvester(R[:k, :k], S, C[:k] - R[:k, k:] @ lower)
+        return np.vstack([upper, lower])
+    k = _block_split(S)
+    right = _triangular_sylvester(R, S[k:, k:], C[:, k:])
+    left = _triangular_sylvester(R, S[:k, :k], C[:, :k] - right @ S[:k, k:].conj().T)
+    return np.hstack([left, right])
+
+
+def _block_split(R):
+    """A row near the middle of the Schur form R that splits no 2 x 2 block."""
+    k = len(R) // 2
+    return k + 1 if R[k, k - 1] != 0 else k
 
 
 def _gramian_factor(gramian):
@@ -518,24 +723,38 @@ def _slowest_time_constant(A):
     return 1.0 / np.min(-np.linalg.eigvals(A).real)
 
 
-def _band_limited_state_rms(A, B, band_limit, rms):
-    """Rms of each state for input of flat spectrum up to band_limit Hz."""
+def _band_limited_state_rms(
+    A, B, band_limit, rms, output=None, schur_form=None, controllability=None
+):
+    """Rms of each state, or of each entry of ``output @ x``, for input of flat
+    spectrum up to band_limit Hz; ``schur_form`` (real or complex) and the
+    ``controllability`` Gramian of (A, B), where known, are not recomputed."""
     # In the complex Schur form A = Z R Z^H each transfer function value is a
     # triangular solve, O(n^2) rather than O(n^3).
-    R, Z = schur(A, output="complex")
+    if schur_form is None:
+        R, Z = schur(A, output="complex")
+    elif np.iscomplexobj(schur_form[0]):
+        R, Z = schur_form
+    else:
+        R, Z = rsf2csf(*schur_form)
     input_factor = Z.conj().T @ B
+    to_output = Z if output is None else output @ Z
     shifted = -R
 
     def power(frequency):
         np.fill_diagonal(shifted, 2j * np.pi * frequency - np.diag(R))
-        transfer = Z @ solve_triangular(shifted, input_factor)
+        transfer = to_output @ solve_triangular(shifted, input_factor)
         return np.sum(np.abs(transfer) ** 2, axis=1)
 
     # Over all frequencies, the integral is the controllability Gramian: it sets
     # the absolute accuracy, and the input reaches no state if it is zero.
-    whole_band = np.diag(_gramian(A, B, (R, Z))).real / 2
+    if controllability is None:
+        controllability = _gramian(A, B, (R, Z))
+    if output is not None:
+        controllability = output @ controllability @ output.conj().T
+    whole_band = np.diag(controllability).real / 2
     if np.max(whole_band) == 0:
-        return np.zeros(len(A))
+        return np.zeros(len(whole_band))
 
     # The spectrum is even, so integrate over positive frequencies and double; the
     # resonant frequencies of A are breakpoints for the adaptive quadrature.
@@ -554,8 +773,9 @@ def _band_limited_state_rms(A, B, band_limit, rms):
 
 
 def _simulated_state_rms(A, B, dt, process, n_steps, rng):
-    """Rms of each state of the ZOH-discretised system driven by a process sample."""
-    Ad, Bd = discretize(A, B, dt, method="zoh")
+    """Rms of each state of the ZOH-discretised stable system driven by a process
+    sample."""
+    Ad, Bd = _discretize(A, B, dt, "zoh", stable=True)
     slowest = _slowest_time_constant(A)
     n_skip = int(np.ceil(TRANSIENT_DECAYS * slowest / dt))
     if n_steps is None:

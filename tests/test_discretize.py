@@ -6,7 +6,9 @@ from scipy.signal import cont2discrete
 
 from nengo_lmu import discretize, euler_max_dt, legendre_delay, synapse_mapping
 from nengo_lmu.discretize import (
+    _discretize,
     lead_correction,
+    legendre_discretization,
     loop_transfer_function,
     spectral_radius,
 )
@@ -77,6 +79,52 @@ def test_euler_max_dt_special_cases():
 def test_zoh_of_unstable_system_refused():
     with pytest.raises(ValidationError, match="continuous-time system A is itself"):
         discretize(np.array([[1.0]]), np.array([[1.0]]), 0.001)
+
+
+@pytest.mark.parametrize("method", ["zoh", "euler", "bilinear"])
+def test_legendre_discretization_cached(method):
+    Ad, Bd = legendre_discretization(0.1, 6, 0.001, method=method)
+    expected_Ad, expected_Bd = discretize(*legendre_delay(0.1, 6), 0.001, method)
+    assert np.array_equal(Ad, expected_Ad) and np.array_equal(Bd, expected_Bd)
+    assert not Ad.flags.writeable and not Bd.flags.writeable
+    again = legendre_discretization(0.1, np.int64(6), np.float64(0.001), method)
+    assert again[0] is Ad and again[1] is Bd
+
+    # every argument is part of the key
+    for theta, order, dt, other_method in [
+        (0.2, 6, 0.001, method),
+        (0.1, 7, 0.001, method),
+        (0.1, 6, 0.002, method),
+        (0.1, 6, np.float32(0.001), method),
+        (0.1, 6, 0.001, "bilinear" if method == "zoh" else "zoh"),
+    ]:
+        other, _ = legendre_discretization(theta, order, dt, other_method)
+        expected, _ = discretize(*legendre_delay(theta, order), dt, other_method)
+        assert np.array_equal(other, expected)
+        assert other.shape != Ad.shape or not np.array_equal(other, Ad)
+
+
+def test_legendre_discretization_still_refuses_unstable_euler():
+    with pytest.raises(ValidationError, match="theta / dt >= 59.7"):
+        legendre_discretization(0.05, 16, 0.001, method="euler")
+    # a system only declared stable is still checked under Euler
+    A, B = legendre_delay(0.05, 16)
+    with pytest.raises(ValidationError, match="Euler"):
+        _discretize(A, B, 0.001, "euler", stable=True)
+
+
+@pytest.mark.parametrize(
+    "theta, order, dt, method, match",
+    [
+        (0, 4, 0.001, "zoh", "theta"),
+        (0.1, 0, 0.001, "zoh", "order"),
+        (0.1, 4, 0, "zoh", "dt"),
+        (0.1, 4, 0.001, "rk4", "method"),
+    ],
+)
+def test_legendre_discretization_invalid(theta, order, dt, method, match):
+    with pytest.raises(ValidationError, match=match):
+        legendre_discretization(theta, order, dt, method)
 
 
 @pytest.mark.parametrize(

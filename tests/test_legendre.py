@@ -1,9 +1,11 @@
+from fractions import Fraction
+
 import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 from numpy.polynomial import legendre as npleg
-from scipy.special import factorial
+from scipy.special import eval_legendre, factorial
 
 from nengo_lmu import discretize, legendre_delay, legendre_readout
 
@@ -74,6 +76,25 @@ def test_readout_matches_legendre_polynomials():
     assert np.allclose(readout[0], (-1.0) ** np.arange(order))
     assert np.allclose(readout[-1], 1.0)
     assert legendre_readout(order, 0.25).shape == (1, order)
+
+
+def test_readout_at_high_order():
+    """Exact at the ends of the window, and within rounding of scipy's values and
+    of the exact rational recurrence (at one point) up to order 1000."""
+    order = 1000
+    r = np.linspace(0, 1, 41)
+    readout = legendre_readout(order, r)
+    assert np.array_equal(readout[0], (-1.0) ** np.arange(order))
+    assert np.array_equal(readout[-1], np.ones(order))
+    scipy_values = eval_legendre(np.arange(order)[None, :], 2 * r[:, None] - 1)
+    assert np.allclose(readout, scipy_values, rtol=0, atol=1e-11)
+    x = Fraction(2 * r[13] - 1)
+    previous, current = Fraction(1), x
+    for n in range(1, order - 1):
+        previous, current = current, ((2 * n + 1) * x * current - n * previous) / (
+            n + 1
+        )
+    assert abs(readout[13, -1] - float(current)) < 1e-14
 
 
 def test_readout_reconstructs_window():

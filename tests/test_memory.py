@@ -741,6 +741,44 @@ def test_identical_memories_share_their_calibration():
     assert other.lead_calibration is not first.lead_calibration
 
 
+def test_identical_memories_share_their_realization():
+    def memory(seed, process_seed=None):
+        return LegendreMemory(
+            0.2,
+            4,
+            n_neurons=20,
+            neuron_type=nengo.LIFRate(),
+            input_process=nengo.processes.WhiteSignal(10, high=5, seed=process_seed),
+            seed=seed,
+            add_to_container=False,
+        )
+
+    first = memory(seed=1)
+    assert np.allclose(first.T @ first.T_inv, np.eye(4))
+    assert memory(seed=1).T is first.T and memory(seed=1).T_inv is first.T_inv
+    # the memory's seed draws the sample of a process that has no seed
+    other = memory(seed=2)
+    assert not np.allclose(other.T, first.T)
+    # ... not that of a process with a seed of its own
+    seeded = memory(seed=1, process_seed=5)
+    assert np.array_equal(seeded.T, memory(seed=2, process_seed=5).T)
+    assert not np.allclose(seeded.T, first.T)
+
+
+def test_memories_share_their_discretisation():
+    first = LegendreMemory(0.1, 5, add_to_container=False)
+    again = LegendreMemory(0.1, 5, add_to_container=False)
+    assert again.Ad is first.Ad and again.Bd is first.Bd
+    assert not first.Ad.flags.writeable
+    other = LegendreMemory(0.1, 5, dt=0.002, add_to_container=False)
+    assert not np.allclose(other.Ad, first.Ad)
+
+
+def test_unstable_euler_memory_refused():
+    with pytest.raises(ValidationError, match="theta / dt >= 59.7"):
+        LegendreMemory(0.05, 16, discretizer="euler", add_to_container=False)
+
+
 class CountingProcess(nengo.processes.WhiteSignal):
     """A WhiteSignal that records how many steps it was asked for."""
 

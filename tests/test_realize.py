@@ -2,15 +2,25 @@ import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
-from scipy.linalg import block_diag, logm, solve_continuous_lyapunov
+from scipy.linalg import (
+    block_diag,
+    logm,
+    schur,
+    solve_continuous_lyapunov,
+    solve_sylvester,
+)
 
 from nengo_lmu.discretize import discretize
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.realize import (
     RMS_RANGE,
+    SYLVESTER_BLOCK,
+    _gramian,
     _gramian_factor,
+    _triangular_sylvester,
     balanced_realization,
     legendre_realization,
+    process_sample,
     realize,
     state_scaling,
 )
@@ -392,3 +402,157 @@ def test_legendre_realization_normalises_band_limited_state(order, theta):
 def test_legendre_realization_invalid(kwargs, match):
     with pytest.raises(ValidationError, match=match):
         legendre_realization(**kwargs)
+
+
+@pytest.mark.parametrize("output", ["real", "complex"])
+@pytest.mark.parametrize("m, n", [(135, 135), (150, 70), (40, 140)])
+def test_triangular_sylvester_against_scipy(output, m, n, rng):
+    """The blocked solver (blocks split in half above SYLVESTER_BLOCK) gives
+    scipy's solution of R X + X S^H = C, for real Schur forms whose middle row
+    falls inside a 2 x 2 block too."""
+    assert max(m, n) > 2 * SYLVESTER_BLOCK
+    R, _ = schur(legendre_delay(1.0, m)[0], output=output)
+    S, _ = schur(rng.randn(n, n), output=output)
+    if output == "real" and m == 135:
+        assert R[m // 2, m // 2 - 1] != 0  # the split moves past a 2 x 2 block
+    C = rng.randn(m, n) + (1j * rng.randn(m, n) if output == "complex" else 0)
+    X = _triangular_sylvester(R, S, C)
+    expected = solve_sylvester(R, S.conj().T, C)
+    assert np.allclose(X, expected, rtol=1e-9, atol=1e-10 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("order", [6, 200])
+def test_gramians_against_scipy_lyapunov(order):
+    A, B = legendre_delay(1.0, order)
+    C = whole_window_readout(order)
+    expected = gramians(A, B, C)
+    for transpose, rhs, want in zip((False, True), (B, C.T), expected):
+        for form in ("real", "complex"):
+            gramian = _gramian(A, rhs, schur(A, output=form), transpose=transpose)
+            assert np.allclose(gramian, want, atol=1e-9 * np.abs(want).max())
+            assert np.array_equal(gramian, gramian.conj().T)
+
+
+@pytest.mark.parametrize("order", [7, 140])
+def test_realize_equals_balancing_then_scaling(order):
+    """realize reuses the balancing's Schur form and Gramian for the scaling; the
+    result is that of scaling the balanced system from scratch."""
+    A, B = legendre_delay(0.5, order)
+    C = whole_window_readout(order)
+    T, T_inv = realize(A, B, C, band_limit=2.0, rms=0.3)
+    T_balanced, T_balanced_inv = balanced_realization(A, B, C)
+    T_scale, _ = state_scaling(
+        T_balanced_inv @ A @ T_balanced, T_balanced_inv @ B, band_limit=2.0, rms=0.3
+    )
+    assert np.allclose(T, T_balanced @ T_scale, rtol=1e-8, atol=1e-10 * np.abs(T).max())
+    assert np.allclose(T_inv @ T, np.eye(order), atol=1e-8)
+
+
+def sampled_realization(order, process, theta=0.3, dt=0.001, n_steps=5000, seed=0):
+    """The uncached computation `legendre_realization` stands for."""
+    A, B = legendre_delay(theta, order)
+    return realize(
+        A,
+        B,
+        whole_window_readout(order),
+        dt=dt,
+        input_process=process,
+        n_steps=n_steps,
+        rng=np.random.RandomState(seed),
+    )
+
+
+def white(**kwargs):
+    return nengo.processes.WhiteSignal(**{"period": 5.0, "high": 5.0, **kwargs})
+
+
+class LambdaProcess(nengo.Process):
+    """A process that pickle cannot save (it holds a lambda)."""
+
+    def __init__(self, function):
+        self.function = function
+        super().__init__(default_size_in=0, default_size_out=1)
+
+    def make_step(self, shape_in, shape_out, dt, rng, state):
+        noise = rng.randn
+        return lambda t: self.function(t) + 0.1 * noise(1)
+
+
+def test_sampled_legendre_realization_cached():
+    arguments = dict(theta=0.3, dt=0.001, n_steps=5000, seed=0)
+    T, T_inv = legendre_realization(4, input_process=white(), **arguments)
+    expected_T, expected_T_inv = sampled_realization(4, white())
+    assert np.array_equal(T, expected_T) and np.array_equal(T_inv, expected_T_inv)
+    assert not T.flags.writeable and not T_inv.flags.writeable
+    # an equal process, made again, shares the computation
+    again = legendre_realization(4, input_process=white(), **arguments)
+    assert again[0] is T and again[1] is T_inv
+
+    # anything the sample depends on is part of the key
+    changes = [
+        dict(order=5),
+        dict(theta=0.4),
+        dict(dt=0.002),
+        dict(n_steps=4000),
+        dict(seed=1),
+        dict(process=white(seed=3)),
+        dict(process=white(high=4.0)),
+    ]
+    for change in changes:
+        order = change.pop("order", 4)
+        process = change.pop("process", white())
+        kwargs = {**arguments, **change}
+        other, _ = legendre_realization(order, input_process=process, **kwargs)
+        assert np.array_equal(other, sampled_realization(order, process, **kwargs)[0])
+        assert other.shape != T.shape or not np.allclose(other, T), change
+
+
+def test_sampled_legendre_realization_of_unpicklable_process():
+    process = LambdaProcess(lambda t: np.sin(10 * t))
+    T, _ = legendre_realization(3, input_process=process, theta=0.3, n_steps=5000)
+    again, _ = legendre_realization(3, input_process=process, theta=0.3, n_steps=5000)
+    assert again is not T and np.array_equal(again, T)
+    assert np.array_equal(T, sampled_realization(3, process)[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(input_process=white()), "theta"),
+        (dict(input_process=white(), theta=0), "theta"),
+        (dict(input_process=white(), theta=0.1, dt=-1), "dt"),
+        (dict(input_process=white(), theta=0.1, n_steps=0), "n_steps"),
+        (dict(input_process=white(), theta=0.1, seed=-1), "seed"),
+        (dict(input_process=lambda t: t, theta=0.1), "input_process"),
+    ],
+)
+def test_sampled_legendre_realization_invalid(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        legendre_realization(4, **kwargs)
+
+
+def test_process_sample_cached_like_run_steps():
+    process = white()
+    rng, fresh = np.random.RandomState(5), np.random.RandomState(5)
+    sample = process_sample(process, 300, 0.001, rng)
+    expected = process.run_steps(300, d=1, dt=0.001, rng=fresh)
+    assert np.array_equal(sample, expected) and not sample.flags.writeable
+    # the next draw continues where the first left the generator
+    following = process_sample(process, 300, 0.001, rng)
+    assert np.array_equal(following, process.run_steps(300, d=1, dt=0.001, rng=fresh))
+    assert not np.array_equal(following, sample)
+
+    repeat_rng = np.random.RandomState(5)
+    assert process_sample(process, 300, 0.001, repeat_rng) is sample
+    # a hit leaves the generator as running the process would have
+    once = np.random.RandomState(5)
+    process.run_steps(300, d=1, dt=0.001, rng=once)
+    assert repeat_rng.randint(2**31) == once.randint(2**31)
+
+    other_dt = process_sample(process, 300, 0.002, np.random.RandomState(5))
+    assert np.array_equal(
+        other_dt, process.run_steps(300, d=1, dt=0.002, rng=np.random.RandomState(5))
+    )
+    assert not np.allclose(other_dt, sample)
+    other_process = process_sample(white(seed=1), 300, 0.001, np.random.RandomState(5))
+    assert not np.allclose(other_process, sample)

@@ -13,9 +13,10 @@ from nengo.params import Default
 from nengo_lmu.calibration import calibrate_lead, memory_ensemble
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
+    _discretize,
     as_loop_synapse,
-    discretize,
     lead_correction,
+    legendre_discretization,
     synapse_mapping,
 )
 from nengo_lmu.legendre import legendre_delay, legendre_readout
@@ -23,7 +24,7 @@ from nengo_lmu.realize import (
     RMS_RANGE,
     check_input_process,
     legendre_realization,
-    realize,
+    process_sample,
 )
 from nengo_lmu.sequence import evaluate_memory
 from nengo_lmu.validation import (
@@ -210,9 +211,12 @@ class LegendreMemory(nengo.Network):
     A, B : ndarray
         The continuous-time system (see `legendre_delay`).
     Ad, Bd : ndarray
-        The discrete-time system in the Legendre basis (see `discretize`).
+        The discrete-time system in the Legendre basis (see `discretize`);
+        read-only, shared by memories with the same ``theta``, ``order``, ``dt``
+        and ``discretizer``.
     T, T_inv : ndarray
-        The realisation: :math:`m = T z` (identities for the exact memory).
+        The realisation: :math:`m = T z` (identities for the exact memory); see
+        `realization`.
     neuron_type : nengo.neurons.NeuronType or None
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
@@ -358,7 +362,9 @@ class LegendreMemory(nengo.Network):
                 obj=self,
             )
         self.discretizer = discretizer
-        self.Ad, self.Bd = discretize(self.A, self.B, self.dt, method=discretizer)
+        self.Ad, self.Bd = legendre_discretization(
+            self.theta, self.order, self.dt, method=discretizer
+        )
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
             self.lag = 0 if self.n_neurons is None else 1
@@ -485,11 +491,13 @@ class LegendreMemory(nengo.Network):
                 nengo.solvers.LstsqL2(reg=reg) for reg in SPIKING_REGULARIZATIONS
             )
         self.T, self.T_inv = self.realization(input_process)
-        Ad, Bd = discretize(
+        # Similar to the Legendre system, whose stability discretising it checked.
+        Ad, Bd = _discretize(
             self.T_inv @ self.A @ self.T,
             self.T_inv @ self.B,
             self.dt,
-            method=self.discretizer,
+            self.discretizer,
+            stable=True,
         )
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
@@ -877,7 +885,7 @@ class LegendreMemory(nengo.Network):
             process = nengo.processes.WhiteSignal(
                 period, high=1.0 / self.theta, rms=self.radius / 2
             )
-        return process.run_steps(n_steps, d=1, dt=dt, rng=rng)
+        return process_sample(process, n_steps, dt, rng)
 
     def _expected_states(self, duration, rng):
         """Time series of the exact memory's states for the expected input.
@@ -888,7 +896,9 @@ class LegendreMemory(nengo.Network):
         dt = self._sampling_dt()
         Ad, Bd = self.Ad, self.Bd
         if dt != self.dt:
-            Ad, Bd = discretize(self.A, self.B, dt, method=self.discretizer)
+            Ad, Bd = legendre_discretization(
+                self.theta, self.order, dt, method=self.discretizer
+            )
         transient = int(round(2 * self.theta / dt))
         n_steps = max(int(round(duration / dt)), 1) + transient
         inputs = self._expected_input(n_steps, dt, rng)
@@ -900,7 +910,9 @@ class LegendreMemory(nengo.Network):
         The balanced realisation for a readout over the whole window, with each
         dimension scaled to unit rms for the expected input (`realize`): from
         ``input_process`` when given, otherwise from input of rms ``radius / 2``
-        band-limited to ``1 / theta`` Hz.
+        band-limited to ``1 / theta`` Hz. Computed by `legendre_realization`, so
+        memories with the same ``order``, ``theta``, ``dt``, ``seed`` and an equal
+        ``input_process`` share one (read-only) result.
 
         Parameters
         ----------
@@ -921,21 +933,22 @@ class LegendreMemory(nengo.Network):
         """
         if input_process is None:
             return legendre_realization(self.order, rms=self.radius / 2)
-        window = legendre_readout(self.order, np.linspace(0, 1, 2 * self.order + 1))
-        return realize(
-            self.A,
-            self.B,
-            window / np.sqrt(len(window)),
-            dt=self._sampling_dt(),
+        return legendre_realization(
+            self.order,
             input_process=input_process,
+            theta=self.theta,
+            dt=self._sampling_dt(),
             n_steps=int(round(max(100 * self.theta, 20.0) / self._sampling_dt())),
-            rng=self._sampling_rng(),
+            seed=self._sampling_seed(),
         )
 
-    def _sampling_rng(self):
+    def _sampling_seed(self):
         # Input samples choose a basis and evaluation points, not model randomness:
         # the same samples whenever the memory has the same (or no) seed.
-        return np.random.RandomState(0 if self.seed is None else self.seed)
+        return 0 if self.seed is None else self.seed
+
+    def _sampling_rng(self):
+        return np.random.RandomState(self._sampling_seed())
 
 
 def check_simulator_dt(dt, memory):
