@@ -1,6 +1,10 @@
 """Training the whole LMU by backpropagation (`LMU.train`, `nengo_lmu.training`)."""
 
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import nengo
 import numpy as np
@@ -350,3 +354,36 @@ def test_train_bad_input(rng):
         network = LMU(0.02, 4, 10, size_out=2, neuron_type=neuron_type)
         with pytest.raises(ValidationError, match=type(neuron_type).__name__):
             network.train(x, y, epochs=1)
+
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "script, arguments, needs, written",
+    [
+        ("mackey_glass_train.py", [], None, "mackey_glass_train_quick.json"),
+        ("train_lmu.py", ["--tasks", "psdigits"], "sklearn", "train_lmu_quick.json"),
+    ],
+)
+def test_benchmark_quick_mode(script, arguments, needs, written, tmp_path):
+    """The benchmarks' ``--quick`` smoke tests run end to end and write results."""
+    if needs is not None:
+        pytest.importorskip(needs)
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(BENCHMARKS.parent), environment.get("PYTHONPATH", "")]
+    )
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--out", str(tmp_path)]
+        + arguments,
+        check=True,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+    )
+    result = json.loads((tmp_path / written).read_text())
+    assert result, f"{written} is empty"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [written] + ([written.replace(".json", ".png")] if "lmu" in written else [])
+    )
