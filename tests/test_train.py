@@ -308,6 +308,42 @@ def test_validation_and_early_stopping(seed, rng):
     )
 
 
+def test_schedule_and_weight_decay(seed, rng):
+    """Each update is Adam's step scaled by the schedule, minus the decay."""
+    inputs = rng.standard_normal((16, 10, 1))
+    targets = rng.standard_normal((16, 2))
+    learning_rate, weight_decay = 0.01, 0.3
+
+    def trained(epochs, **options):
+        lmu = LMU(0.02, 4, 8, size_out=2, neuron_type=nengo.Tanh(), seed=seed)
+        # one update per epoch: the whole set is one minibatch
+        lmu.train(
+            inputs,
+            targets,
+            epochs=epochs,
+            batch_size=len(inputs),
+            learning_rate=learning_rate,
+            seed=seed,
+            progress_bar=False,
+            **options,
+        )
+        return np.concatenate([np.ravel(k) for k in lmu.kernels.values()])
+
+    initial = LMU(0.02, 4, 8, size_out=2, neuron_type=nengo.Tanh(), seed=seed)
+    initial = np.concatenate([np.ravel(k) for k in initial.kernels.values()])
+    first = trained(1)
+    decayed = trained(1, weight_decay=weight_decay)
+    assert not np.allclose(first, initial)
+    assert np.allclose(
+        decayed - first, -learning_rate * weight_decay * initial, atol=1e-7
+    )
+    # cosine over 2 updates: the first at the full rate, the second at half
+    constant, cosine = trained(2), trained(2, schedule="cosine")
+    assert trained(1, schedule="cosine") == pytest.approx(first, abs=1e-7)
+    assert np.allclose(cosine - first, 0.5 * (constant - first), atol=1e-6)
+    assert not np.allclose(cosine, constant, atol=1e-5)
+
+
 def test_train_without_jax(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)
     monkeypatch.delitem(sys.modules, "nengo_lmu.training")
@@ -331,6 +367,8 @@ def test_train_bad_input(rng):
         (dict(epochs=0), "epochs"),
         (dict(batch_size=0), "batch_size"),
         (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(schedule="linear"), "schedule"),
+        (dict(weight_decay=-0.1), "weight_decay"),
         (dict(validation_split=1.0), "validation_split"),
         (dict(validation_split=0.1), "validation_split"),  # no sequence left
         (dict(patience=3), "patience"),
