@@ -322,7 +322,8 @@ def train_lmu(results, has_figure):
                 f"{100 * run['nengo rate']:.1f}%",
                 f"{100 * run['nengo spiking']:.1f}%",
                 f"{run['peak rate (Hz)']:.0f} / {run['peak rate over 10 ms (Hz)']:.0f}",
-                f"{run['train seconds (wall)']:.0f} ({run['epochs run']} epochs)",
+                f"{run['train seconds (cpu)']:.0f} / {run['train seconds (wall)']:.0f} "
+                f"({run['epochs run']} epochs)",
             ]
         )
     text = table(
@@ -332,7 +333,7 @@ def train_lmu(results, has_figure):
             "nengo, rate",
             "nengo, spiking",
             "peak rate (Hz): sequence / 10 ms",
-            f"training (s, {results['cpus']} CPUs)",
+            f"training, s: CPU / wall ({results['cpus']} CPUs, shared)",
         ],
         rows,
     )

@@ -41,6 +41,7 @@ from nengo_lmu.validation import (
 
 LOSSES = ("mse", "crossentropy")
 FORMS = ("auto", "scan")
+SCHEDULES = ("constant", "cosine")
 
 # Neuron types whose rates this module computes exactly, as `NeuronType.rates` does.
 _RATE_TYPES = (
@@ -407,6 +408,8 @@ def train_lmu(
     loss="mse",
     batch_size=32,
     learning_rate=1e-3,
+    schedule="constant",
+    weight_decay=0.0,
     validation_split=0.0,
     patience=None,
     train_theta=False,
@@ -423,6 +426,8 @@ def train_lmu(
     epochs = check_integer(epochs, "epochs", low=1, obj=lmu)
     batch_size = check_integer(batch_size, "batch_size", low=1, obj=lmu)
     learning_rate = check_positive(learning_rate, "learning_rate", obj=lmu)
+    schedule = check_choice(schedule, "schedule", SCHEDULES, obj=lmu)
+    weight_decay = check_nonnegative(weight_decay, "weight_decay", obj=lmu)
     validation_split = check_nonnegative(validation_split, "validation_split", obj=lmu)
     if validation_split >= 1:
         raise ValidationError(
@@ -477,7 +482,14 @@ def train_lmu(
     validation_data = tuple(array[n_train:] for array in data)
 
     compute_loss = loss_function(loss)
-    optimizer = optax.adam(learning_rate)
+    n_batches = int(np.ceil(n_train / batch_size))
+    if schedule == "cosine":
+        learning_rate = optax.cosine_decay_schedule(learning_rate, epochs * n_batches)
+    optimizer = optax.adamw(
+        learning_rate,
+        weight_decay=weight_decay,
+        mask=lambda params: {name: name != "log_theta" for name in params},
+    )
 
     def batch_loss(params, x, y, key):
         hidden_noise = None
@@ -510,7 +522,6 @@ def train_lmu(
     key = jax.random.PRNGKey(rng.integers(2**31))
     history = {"loss": [], "val_loss": [], "val_accuracy": []}
     best = (np.inf, params, 0)
-    n_batches = int(np.ceil(n_train / batch_size))
     waited = 0
     progress = Progress("Training", "Training", max_steps=epochs * n_batches)
     with ProgressTracker(progress_bar, progress):

@@ -1,6 +1,10 @@
 """Training the whole LMU by backpropagation (`LMU.train`, `nengo_lmu.training`)."""
 
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import nengo
 import numpy as np
@@ -304,6 +308,42 @@ def test_validation_and_early_stopping(seed, rng):
     )
 
 
+def test_schedule_and_weight_decay(seed, rng):
+    """Each update is Adam's step scaled by the schedule, minus the decay."""
+    inputs = rng.standard_normal((16, 10, 1))
+    targets = rng.standard_normal((16, 2))
+    learning_rate, weight_decay = 0.01, 0.3
+
+    def trained(epochs, **options):
+        lmu = LMU(0.02, 4, 8, size_out=2, neuron_type=nengo.Tanh(), seed=seed)
+        # one update per epoch: the whole set is one minibatch
+        lmu.train(
+            inputs,
+            targets,
+            epochs=epochs,
+            batch_size=len(inputs),
+            learning_rate=learning_rate,
+            seed=seed,
+            progress_bar=False,
+            **options,
+        )
+        return np.concatenate([np.ravel(k) for k in lmu.kernels.values()])
+
+    initial = LMU(0.02, 4, 8, size_out=2, neuron_type=nengo.Tanh(), seed=seed)
+    initial = np.concatenate([np.ravel(k) for k in initial.kernels.values()])
+    first = trained(1)
+    decayed = trained(1, weight_decay=weight_decay)
+    assert not np.allclose(first, initial)
+    assert np.allclose(
+        decayed - first, -learning_rate * weight_decay * initial, atol=1e-7
+    )
+    # cosine over 2 updates: the first at the full rate, the second at half
+    constant, cosine = trained(2), trained(2, schedule="cosine")
+    assert trained(1, schedule="cosine") == pytest.approx(first, abs=1e-7)
+    assert np.allclose(cosine - first, 0.5 * (constant - first), atol=1e-6)
+    assert not np.allclose(cosine, constant, atol=1e-5)
+
+
 def test_train_without_jax(monkeypatch):
     monkeypatch.setitem(sys.modules, "jax", None)
     monkeypatch.delitem(sys.modules, "nengo_lmu.training")
@@ -327,6 +367,8 @@ def test_train_bad_input(rng):
         (dict(epochs=0), "epochs"),
         (dict(batch_size=0), "batch_size"),
         (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(schedule="linear"), "schedule"),
+        (dict(weight_decay=-0.1), "weight_decay"),
         (dict(validation_split=1.0), "validation_split"),
         (dict(validation_split=0.1), "validation_split"),  # no sequence left
         (dict(patience=3), "patience"),
@@ -350,3 +392,36 @@ def test_train_bad_input(rng):
         network = LMU(0.02, 4, 10, size_out=2, neuron_type=neuron_type)
         with pytest.raises(ValidationError, match=type(neuron_type).__name__):
             network.train(x, y, epochs=1)
+
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "script, arguments, needs, written",
+    [
+        ("mackey_glass_train.py", [], None, "mackey_glass_train_quick.json"),
+        ("train_lmu.py", ["--tasks", "psdigits"], "sklearn", "train_lmu_quick.json"),
+    ],
+)
+def test_benchmark_quick_mode(script, arguments, needs, written, tmp_path):
+    """The benchmarks' ``--quick`` smoke tests run end to end and write results."""
+    if needs is not None:
+        pytest.importorskip(needs)
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(BENCHMARKS.parent), environment.get("PYTHONPATH", "")]
+    )
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--out", str(tmp_path)]
+        + arguments,
+        check=True,
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+    )
+    result = json.loads((tmp_path / written).read_text())
+    assert result, f"{written} is empty"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [written] + ([written.replace(".json", ".png")] if "lmu" in written else [])
+    )

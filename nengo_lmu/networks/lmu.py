@@ -666,6 +666,8 @@ class LMU(nengo.Network):
         loss="mse",
         batch_size=32,
         learning_rate=1e-3,
+        schedule="constant",
+        weight_decay=0.0,
         validation_split=0.0,
         patience=None,
         train_theta=False,
@@ -707,7 +709,15 @@ class LMU(nengo.Network):
         batch_size : int, optional
             Sequences per update.
         learning_rate : float, optional
-            Adam's learning rate.
+            Adam's learning rate (its initial one with a schedule).
+        schedule : {"constant", "cosine"}, optional
+            The learning rate over the updates: constant, or decaying from
+            ``learning_rate`` to 0 along half a cosine over all ``epochs``
+            (its end is not reached if training stops early).
+        weight_decay : float, optional
+            Decoupled weight decay (AdamW; Loshchilov and Hutter 2019) of every
+            trained weight, per update and relative to the learning rate
+            (>= 0; 0 is plain Adam).
         validation_split : float, optional
             Fraction of the sequences (the last ones, in [0, 1)) held out to
             choose the best epoch.
@@ -768,6 +778,8 @@ class LMU(nengo.Network):
             loss=loss,
             batch_size=batch_size,
             learning_rate=learning_rate,
+            schedule=schedule,
+            weight_decay=weight_decay,
             validation_split=validation_split,
             patience=patience,
             train_theta=train_theta,
