@@ -106,20 +106,48 @@ def test_calibration_is_memoised():
     [(4, nengo.LIF()), (24, nengo.LIF()), (4, nengo.SpikingRectifiedLinear())],
 )
 def test_chosen_correction_is_the_best_predicted(order, neuron_type):
-    """The choice is the best predicted (solver, scale), unless that beats the
-    plain memory (first solver, no correction) by less than MIN_IMPROVEMENT."""
-    calibration = calibrate_lead(**calibration_arguments(order, 50, neuron_type))
-    predicted = np.array(calibration.predicted_by_solver)
+    """The choice is the best predicted (radius, solver, scale), unless that beats
+    the plain memory (first radius and solver, no correction) by less than
+    MIN_IMPROVEMENT."""
+    arguments = calibration_arguments(order, 50, neuron_type)
+    calibration = calibrate_lead(**arguments, radii=(4.0, 3.0))
+    assert calibration.radii == (4.0, 3.0)
+    predicted = np.array(calibration.predicted_by_radius)
+    assert predicted.shape == (2, 2, len(calibration.scales))
+    radius = calibration.radii.index(calibration.radius)
     solver = calibration.solvers.index(calibration.solver)
-    chosen = predicted[solver, calibration.scales.index(calibration.scale)]
-    baseline = predicted[0, 0]
-    if (solver, calibration.scale) == (0, 0.0):
+    chosen = predicted[radius, solver, calibration.scales.index(calibration.scale)]
+    baseline = predicted[0, 0, 0]
+    if (radius, solver, calibration.scale) == (0, 0, 0.0):
         assert np.min(predicted) > (1 - MIN_IMPROVEMENT) * baseline
     else:
         assert chosen == np.min(predicted)
         assert chosen <= (1 - MIN_IMPROVEMENT) * baseline
-    assert np.array_equal(calibration.predicted_nrmse, predicted[solver])
+    assert np.array_equal(calibration.predicted_by_solver, predicted[radius])
+    assert np.array_equal(calibration.predicted_nrmse, predicted[radius, solver])
     assert np.allclose(calibration.lead, calibration.scale * calibration.measured)
+    # the first radius alone is the default, and the same measurement
+    alone = calibrate_lead(**arguments)
+    assert alone.radii == (4.0,)
+    assert np.allclose(alone.predicted_by_radius[0], predicted[0], rtol=1e-9)
+
+
+def test_seeded_memories_calibrate_their_own_ensembles():
+    """A seeded memory's ensembles are seeded, the same with lead=None, and its
+    calibration measures them: the same seeds give the same measurement."""
+    kwargs = dict(n_neurons=20, neuron_type=nengo.LIF(), seed=3)
+    auto = LegendreMemory(0.2, 3, add_to_container=False, **kwargs)
+    plain = LegendreMemory(0.2, 3, lead=None, add_to_container=False, **kwargs)
+    seeds = [ensemble.seed for ensemble in auto.ensembles]
+    assert None not in seeds and len(set(seeds)) == 3
+    assert seeds == [ensemble.seed for ensemble in plain.ensembles]
+    arguments = dict(calibration_arguments(3, 20, nengo.LIF()), ensemble_seeds=seeds)
+    first = calibrate_lead(**arguments)
+    clear_cache()
+    again = calibrate_lead(**dict(arguments, seed=arguments["seed"] + 1))
+    assert np.array_equal(first.measured, again.measured)
+    other = calibrate_lead(**dict(arguments, ensemble_seeds=[s + 1 for s in seeds]))
+    assert not np.array_equal(first.measured, other.measured)
 
 
 def closed_loop_errors(Simulator, seed, **kwargs):

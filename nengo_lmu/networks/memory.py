@@ -10,7 +10,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.calibration import calibrate_lead, memory_ensemble
+from nengo_lmu.calibration import RADIUS_FRACTIONS, calibrate_lead, memory_ensemble
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
     as_loop_synapse,
@@ -493,11 +493,22 @@ class LegendreMemory(nengo.Network):
         )
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
+        ensemble_args = self._ensemble_args
+        # A seeded memory's ensembles are seeded, so that its calibration measures
+        # them (those of the first channel) and not others like them.
+        seeds = np.full((self.size_in, self.order), None)
+        if self.seed is not None:
+            seeds = np.random.RandomState([self.seed, 1]).randint(
+                2**31, size=seeds.shape
+            )
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
         if isinstance(lead, str) and correctable:
-            self.lead_calibration = self._measure_lead(Ad, Bd, synapse.tau, solvers)
+            self.lead_calibration = self._measure_lead(
+                Ad, Bd, synapse.tau, solvers, seeds[0]
+            )
             self.lead = self.lead_calibration.lead
             solver = self.lead_calibration.solver
+            ensemble_args["radius"] = self.lead_calibration.radius
         elif isinstance(lead, np.ndarray):
             self.lead = lead
         if np.any(self.lead != 0):
@@ -513,7 +524,14 @@ class LegendreMemory(nengo.Network):
         self.output = nengo.Node(size_in=size, label="output")
         for channel in range(self.size_in):
             ensembles = [
-                self._memory_ensemble(f"m{channel}[{i}]") for i in range(self.order)
+                memory_ensemble(
+                    self.n_neurons,
+                    neuron_type,
+                    ensemble_args,
+                    f"m{channel}[{i}]",
+                    seed=seeds[channel, i],
+                )
+                for i in range(self.order)
             ]
             state = self.state[self._channel(channel)]
             for transform, input_synapse in zip(
@@ -562,11 +580,6 @@ class LegendreMemory(nengo.Network):
                 synapse=None,
             )
 
-    def _memory_ensemble(self, label):
-        return memory_ensemble(
-            self.n_neurons, self.neuron_type, self._ensemble_args, label=label
-        )
-
     @property
     def _ensemble_args(self):
         # Every argument explicit, a parent config's included, so that the
@@ -576,7 +589,7 @@ class LegendreMemory(nengo.Network):
         }
         return {**configured, "radius": 1.0 / STATE_RMS, **self.ens_kwargs}
 
-    def _measure_lead(self, Ad, Bd, tau, solvers):
+    def _measure_lead(self, Ad, Bd, tau, solvers, ensemble_seeds):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
         Ensembles like the memory's are driven by the states they will represent
@@ -589,6 +602,10 @@ class LegendreMemory(nengo.Network):
         n_steps = int(round(LEAD_CALIBRATION_TIME / self.dt))
         inputs = self._expected_input(n_steps, self.dt, rng)
         window = legendre_readout(self.order, np.linspace(0, 1, 100)) @ self.T
+        radius = self._ensemble_args["radius"]
+        radii = (radius,)
+        if "radius" not in self.ens_kwargs:  # the user's radius is kept
+            radii = tuple(fraction * radius for fraction in RADIUS_FRACTIONS)
         return calibrate_lead(
             Ad,
             Bd,
@@ -602,6 +619,8 @@ class LegendreMemory(nengo.Network):
             ensemble_args=self._ensemble_args,
             solvers=solvers,
             seed=rng.randint(2**31),
+            radii=radii,
+            ensemble_seeds=None if ensemble_seeds[0] is None else ensemble_seeds,
         )
 
     def add_output(
