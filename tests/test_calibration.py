@@ -208,3 +208,32 @@ def test_correction_dropped_where_it_hurts():
         for memory in memories
     ]
     assert all(np.array_equal(a, b) for a, b in zip(*transforms))
+
+
+def test_open_loop_decoding_is_nengos():
+    """The calibration's own stepping and decoders give what nengo's simulator
+    gives for the same ensembles (seeded) and connections, for every radius."""
+    from nengo_lmu.calibration import _decode_open_loop  # noqa: PLC0415
+
+    _, _, _, states = system_and_states(order=2, n_steps=300)
+    radii, seeds = (4.0, 2.5), (11, 12)
+    solvers = (nengo.solvers.LstsqL2(reg=0.01), nengo.solvers.LstsqL2(reg=0.1))
+    decoded = _decode_open_loop(
+        states, DT, 20, nengo.LIF(), {}, radii, solvers, 0, seeds
+    )
+    with nengo.Network() as model:
+        stimulus = nengo.Node(nengo.processes.PresentInput(states, DT))
+        probes = np.empty((len(radii), len(solvers), 2), dtype=object)
+        for r, i in np.ndindex(len(radii), len(seeds)):
+            ensemble = nengo.Ensemble(20, 1, radius=radii[r], seed=seeds[i])
+            nengo.Connection(stimulus[i], ensemble, synapse=None)
+            for s, solver in enumerate(solvers):
+                sink = nengo.Node(size_in=1)
+                nengo.Connection(ensemble, sink, solver=solver, synapse=None)
+                probes[r, s, i] = nengo.Probe(sink, synapse=None)
+    with nengo.Simulator(model, dt=DT, progress_bar=False, optimize=False) as sim:
+        sim.run_steps(len(states))
+    simulated = np.array(
+        [[[sim.data[p][:, 0] for p in row] for row in grid] for grid in probes]
+    ).transpose(0, 1, 3, 2)
+    assert np.allclose(decoded, simulated, atol=1e-9)

@@ -95,8 +95,11 @@ class LegendreMemory(nengo.Network):
       given, otherwise from input of rms ``radius / 2`` band-limited to
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
       ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
-      deviations of its state, so that rare excursions do not saturate it
-      (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument).
+      deviations of its state, so that rare excursions do not saturate it, or the
+      smaller radius (3 or 2.5) the lead calibration predicts best, which spans
+      the states with more of each neuron's range (``ens_kwargs`` can set it, and
+      any other `nengo.Ensemble` argument). A seeded memory seeds its ensembles,
+      so that it and its calibration have the same neurons.
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
@@ -111,8 +114,9 @@ class LegendreMemory(nengo.Network):
       ensembles like the memory's with the states they will represent for
       ``LEAD_CALIBRATION_TIME`` (5) seconds, and the correction
       (`lead_correction`) is validated: the loop is predicted from the measured
-      decoding errors with several fractions of the correction and with none, and
-      the best is kept, a correction only where it is predicted to help
+      decoding errors with several fractions of the correction and with none (for
+      each candidate radius and regularisation), and the best is kept, a change
+      only where it is predicted to help
       (`~nengo_lmu.calibration.calibrate_lead`; about a second of build time,
       shared by identical memories). High orders, long windows and neuron types
       that adapt rather than lead get the plain mapping or a partial correction
@@ -180,8 +184,9 @@ class LegendreMemory(nengo.Network):
     lead : "auto", None, float or (order,) array_like, optional
         Lead of the spiking ensembles' decoded feedback to correct, in seconds.
         ``"auto"`` (the default) measures it and corrects only as much as is
-        predicted to help (see above; nothing for rate neurons or other
-        synapses); None uses the plain mapping; numbers (one, or one per state
+        predicted to help, choosing the ensembles' radius and the decoders'
+        regularisation with it (see above; nothing for rate neurons or other
+        synapses); None uses the plain mapping, radius and solver; numbers (one, or one per state
         dimension, each smaller than the ``Lowpass`` tau in magnitude) are
         corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
     ens_kwargs : dict, optional
