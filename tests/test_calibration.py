@@ -141,6 +141,13 @@ def test_seeded_memories_calibrate_their_own_ensembles():
     seeds = [ensemble.seed for ensemble in auto.ensembles]
     assert None not in seeds and len(set(seeds)) == 3
     assert seeds == [ensemble.seed for ensemble in plain.ensembles]
+    # the radius is chosen among the candidates, for these neurons
+    calibration = auto.lead_calibration
+    assert calibration.radii == (4.0, 3.0, 2.5) and calibration.radius in (4, 3, 2.5)
+    assert all(ensemble.radius == calibration.radius for ensemble in auto.ensembles)
+    assert all(ensemble.radius == 4.0 for ensemble in plain.ensembles)
+    unseeded = LegendreMemory(0.2, 3, n_neurons=20, add_to_container=False)
+    assert all(ensemble.seed is None for ensemble in unseeded.ensembles)
     arguments = dict(calibration_arguments(3, 20, nengo.LIF()), ensemble_seeds=seeds)
     first = calibrate_lead(**arguments)
     clear_cache()

@@ -96,10 +96,12 @@ class LegendreMemory(nengo.Network):
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
       ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
       deviations of its state, so that rare excursions do not saturate it, or the
-      smaller radius (3 or 2.5) the lead calibration predicts best, which spans
-      the states with more of each neuron's range (``ens_kwargs`` can set it, and
-      any other `nengo.Ensemble` argument). A seeded memory seeds its ensembles,
-      so that it and its calibration have the same neurons.
+      smaller radius (3 or 2.5) the lead calibration of a seeded memory predicts
+      best, which spans the states with more of each neuron's range
+      (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument). A
+      seeded memory seeds its ensembles, so that it and its calibration have the
+      same neurons; an unseeded one keeps radius 4, since whether a smaller one
+      saturates too often depends on the neurons.
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
@@ -609,7 +611,10 @@ class LegendreMemory(nengo.Network):
         window = legendre_readout(self.order, np.linspace(0, 1, 100)) @ self.T
         radius = self._ensemble_args["radius"]
         radii = (radius,)
-        if "radius" not in self.ens_kwargs:  # the user's radius is kept
+        # A smaller radius is tried only on the memory's own neurons (a seeded
+        # memory): whether it saturates them too often depends on them. The
+        # user's radius is kept.
+        if "radius" not in self.ens_kwargs and ensemble_seeds[0] is not None:
             radii = tuple(fraction * radius for fraction in RADIUS_FRACTIONS)
         return calibrate_lead(
             Ad,
