@@ -58,6 +58,11 @@ LEAD_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0)
 # 1, is the plain memory's): a memory's states have unit rms and its radius is 4,
 # so these span 4, 3 and 2.5 standard deviations of each state.
 RADIUS_FRACTIONS = (1.0, 0.75, 0.625)
+# ... tried only if the calibration's sample holds this many windows: a smaller
+# radius saturates on the states' rare, long excursions, which a sample of a few
+# windows does not hold (measured: 1 s windows calibrated on 5 s got 3 to 6
+# times the error).
+RADIUS_MIN_WINDOWS = 20
 # A correction is kept only if its predicted NRMSE is this much lower (relative):
 # the prediction is first order, and a correction that changes little only
 # reshuffles the spike noise.

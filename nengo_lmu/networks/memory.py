@@ -10,7 +10,12 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.calibration import RADIUS_FRACTIONS, calibrate_lead, memory_ensemble
+from nengo_lmu.calibration import (
+    RADIUS_FRACTIONS,
+    RADIUS_MIN_WINDOWS,
+    calibrate_lead,
+    memory_ensemble,
+)
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
     as_loop_synapse,
@@ -100,8 +105,10 @@ class LegendreMemory(nengo.Network):
       best, which spans the states with more of each neuron's range
       (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument). A
       seeded memory seeds its ensembles, so that it and its calibration have the
-      same neurons; an unseeded one keeps radius 4, since whether a smaller one
-      saturates too often depends on the neurons.
+      same neurons; an unseeded one, or one whose window is longer than
+      ``LEAD_CALIBRATION_TIME / RADIUS_MIN_WINDOWS`` (0.25 s), keeps radius 4,
+      since whether a smaller one saturates too often depends on the neurons and
+      on rare excursions of the states that a short sample does not hold.
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
@@ -612,9 +619,13 @@ class LegendreMemory(nengo.Network):
         radius = self._ensemble_args["radius"]
         radii = (radius,)
         # A smaller radius is tried only on the memory's own neurons (a seeded
-        # memory): whether it saturates them too often depends on them. The
-        # user's radius is kept.
-        if "radius" not in self.ens_kwargs and ensemble_seeds[0] is not None:
+        # memory) and a sample of many windows: whether it saturates them too
+        # often depends on both. The user's radius is kept.
+        if (
+            "radius" not in self.ens_kwargs
+            and ensemble_seeds[0] is not None
+            and LEAD_CALIBRATION_TIME >= RADIUS_MIN_WINDOWS * self.theta
+        ):
             radii = tuple(fraction * radius for fraction in RADIUS_FRACTIONS)
         return calibrate_lead(
             Ad,
