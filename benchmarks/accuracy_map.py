@@ -26,7 +26,20 @@ the ratio auto / plain and the NRMSE of each). Run from the repository root:
     python benchmarks/accuracy_map.py --quick                    # a few minutes
 
 Each finished run is appended to ``accuracy_map_runs.jsonl``, and the map is
-summarised after each seed, so an interrupted map can be resumed.
+summarised after each seed, so an interrupted map can be resumed, or extended by
+more seeds (``--seeds 0 1 2 3 4`` runs only seeds 3 and 4 if 0 to 2 are there).
+
+Two further modes:
+
+    python benchmarks/accuracy_map.py --noise-limited   # about 15 min, 5 seeds
+    python benchmarks/accuracy_map.py --high-orders --seeds 0
+
+``--noise-limited``: order 3, theta 0.1 s, 3 Hz input (told to the memories),
+LIF, tau 5 and 10 ms, 50 to 500 neurons per dimension; writes
+``noise_limited.json`` and ``noise_limited.png`` (NRMSE against neurons per
+dimension at tau 10 ms), its runs kept in ``noise_limited_runs.jsonl``.
+``--high-orders``: orders 24, 32 and 64 with 1000 and 5000 neurons in all at the
+slow centre; writes ``high_orders.json``.
 """
 
 import argparse
