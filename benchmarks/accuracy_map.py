@@ -87,6 +87,9 @@ SWEEPS = {
     "fast synapse": ["n_neurons", "tau", "neuron_type"],
 }
 WINDOW = np.linspace(0, 1, 100)
+# Runs of an earlier calibration in the runs file are not reused: 2 chooses the
+# radius and measures the memory's own neurons (runs without the key are 1's).
+CALIBRATION = 2
 SHORT_NAMES = {"SpikingRectifiedLinear": "SpikingReLU"}
 
 
@@ -192,21 +195,27 @@ def sweep_points(quick):
 
 def main(seeds, out, quick, runs_path):
     """Run every point for one seed after another, so that an interrupted map has
-    all points for the seeds it finished; runs already in ``runs_path`` (one JSON
-    object per line) are reused."""
+    all points for the seeds it finished; runs of this `CALIBRATION` already in
+    ``runs_path`` (one JSON object per line) are reused."""
     out.mkdir(parents=True, exist_ok=True)
     done = {}
     if runs_path.exists():
         for line in runs_path.read_text().splitlines():
             run = json.loads(line)
-            done[(run["key"], run["seed"])] = run
+            if run.get("calibration") == CALIBRATION:
+                done[(run["key"], run["seed"])] = run
     points = sweep_points(quick)
     for seed in seeds:
         for centre, axis, value, config in points:
             key = json.dumps(config, sort_keys=True)
             if (key, seed) in done:
                 continue
-            run = dict(run_point(seed=seed, **config), key=key, seed=seed)
+            run = dict(
+                run_point(seed=seed, **config),
+                key=key,
+                seed=seed,
+                calibration=CALIBRATION,
+            )
             done[(key, seed)] = run
             with runs_path.open("a") as file:
                 file.write(json.dumps(run) + "\n")
