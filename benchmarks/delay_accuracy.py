@@ -21,7 +21,8 @@ Curves (B1 task): NRMSE against neurons per dimension and against order (1000
 neurons in all), spiking and rate, and across the window (r from 0 to 1). Also the
 build time of the 1000-neuron B1 memory and its run time per simulated second,
 and the construction time and peak memory of spiking memories with windows up to
-60 s and orders up to 64 (``--construction`` for those alone).
+60 s and orders up to 64 (``--construction`` for those alone: it writes
+``construction.json``).
 
 Prints tables; writes ``delay_accuracy.json`` and ``delay_accuracy.png``. Run from
 the repository root (about 10 minutes on 2 cores; ``--quick`` for a smoke run):
@@ -162,6 +163,7 @@ def construct_one(theta, order, seed=0):
     process = nengo.processes.WhiteSignal(
         max(100.0, 4 * theta), high=1.0 / theta, rms=0.4
     )
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.process_time()
     memory = LegendreMemory(
         theta,
@@ -179,30 +181,32 @@ def construct_one(theta, order, seed=0):
         order=order,
         build_cpu_s=cpu_s,
         peak_mb=peak_mb,
+        baseline_mb=baseline_mb,
         lead_scale=getattr(memory.lead_calibration, "scale", 0.0),
+        radius=getattr(memory.lead_calibration, "radius", None),
     )
 
 
-def construction(thetas=(1.0, 10.0, 30.0, 60.0), orders=(6, 24, 64)):
-    """`construct_one` over windows (order 6) and orders (theta 1 s), each in a
-    fresh process so that its peak memory is its own."""
+def construction(thetas=(1.0, 30.0, 60.0), orders=(6, 16, 32, 64)):
+    """`construct_one` for every order and window, each in a fresh process so
+    that its peak memory is its own."""
     rows = []
-    configs = [(theta, orders[0]) for theta in thetas]
-    configs += [(thetas[0], order) for order in orders[1:]]
-    for theta, order in configs:
-        output = subprocess.run(
-            [sys.executable, __file__, "--construct-one", str(theta), str(order)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        row = json.loads(output.splitlines()[-1])
-        rows.append(row)
-        print(
-            f"theta {theta:5g} s, order {order:3d}: built in {row['build_cpu_s']:.2f} "
-            f"s CPU, peak {row['peak_mb']:.0f} MB, lead scale {row['lead_scale']:g}",
-            flush=True,
-        )
+    for order in orders:
+        for theta in thetas:
+            output = subprocess.run(
+                [sys.executable, __file__, "--construct-one", str(theta), str(order)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            row = json.loads(output.splitlines()[-1])
+            rows.append(row)
+            print(
+                f"theta {theta:5g} s, order {order:3d}: built in {row['build_cpu_s']:.2f} "
+                f"s CPU, peak {row['peak_mb']:.0f} MB ({row['baseline_mb']:.0f} MB "
+                f"before), lead scale {row['lead_scale']:g}, radius {row['radius']}",
+                flush=True,
+            )
     return rows
 
 
@@ -363,7 +367,10 @@ if __name__ == "__main__":
         print(json.dumps(construct_one(theta, int(order))))
         raise SystemExit
     if args.construction:
-        construction()
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows = construction()
+        (args.out / "construction.json").write_text(json.dumps(rows, indent=1))
+        print(f"Wrote {args.out / 'construction.json'}")
         raise SystemExit
     if args.quick:
         args.seeds = args.curve_seeds = [0]

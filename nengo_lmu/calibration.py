@@ -7,11 +7,16 @@ first-order correction that takes a 6th-order, 1 s memory from NRMSE 0.056 to
 0.014 makes memories of order 24 or windows of 10 s several times worse, and a
 neuron type that adapts (Izhikevich) is not leading at all.
 
-`calibrate_lead` therefore measures and validates the correction together:
+`calibrate_lead` therefore measures and validates the correction together, and
+with it the two choices that trade spike noise against distortion: the decoders'
+regularisation and the ensembles' radius (a smaller radius spans the states with
+more of each neuron's range, so spike noise is smaller relative to them, until
+rare states saturate it):
 
-1. Ensembles like the memory's are driven open loop by the states ``z`` the
-   memory will represent (those of the exact memory for the expected input), and
-   the decoding error :math:`\epsilon = \hat z - z` of each is recorded. A
+1. Ensembles like the memory's, with each candidate radius, are driven open loop
+   by the states ``z`` the memory will represent (those of the exact memory for
+   the expected input), and the decoding error :math:`\epsilon = \hat z - z` of
+   each, with the decoders of each candidate solver, is recorded. A
    least-squares fit of the smoothed decoded value to :math:`g (z + \delta \dot
    z)` gives the lead :math:`\delta` of each dimension.
 2. For each candidate correction :math:`s \delta`, ``s`` in `LEAD_SCALES` (``s =
@@ -25,10 +30,11 @@ neuron type that adapts (Izhikevich) is not leading at all.
 
    linear in the errors, so cheap (no further neuron simulation); with
    :math:`\epsilon = 0` and the plain mapping it is the exact memory.
-3. The candidate whose prediction is closest to the exact memory over the whole
-   window is kept, but a correction only if it beats the plain mapping by
-   `MIN_IMPROVEMENT` and keeps every state within `MAX_STATE_RMS_RATIO` of its
-   design rms; otherwise the plain mapping is used.
+3. The candidate (radius, solver, scale) whose prediction is closest to the
+   exact memory over the whole window is kept, but only if it beats the plain
+   memory (first radius, first solver, no correction) by `MIN_IMPROVEMENT` and
+   keeps every state within `MAX_STATE_RMS_RATIO` of its design rms; otherwise
+   the plain memory is built.
 
 The result depends only on the arguments, so it is memoised (`CACHE_SIZE`
 entries): identical memories built again share one calibration.
@@ -48,6 +54,15 @@ from nengo_lmu.discretize import lead_correction, synapse_mapping
 
 # Candidate corrections, as fractions of the measured lead (0: plain mapping).
 LEAD_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0)
+# Candidate radii of the ensembles, as fractions of the memory's own (the first,
+# 1, is the plain memory's): a memory's states have unit rms and its radius is 4,
+# so these span 4, 3 and 2.5 standard deviations of each state.
+RADIUS_FRACTIONS = (1.0, 0.75, 0.625)
+# ... tried only if the calibration's sample holds this many windows: a smaller
+# radius saturates on the states' rare, long excursions, which a sample of a few
+# windows does not hold (measured: 1 s windows calibrated on 5 s got 3 to 6
+# times the error).
+RADIUS_MIN_WINDOWS = 20
 # A correction is kept only if its predicted NRMSE is this much lower (relative):
 # the prediction is first order, and a correction that changes little only
 # reshuffles the spike noise.
@@ -91,7 +106,13 @@ class LeadCalibration(NamedTuple):
     solvers : tuple of nengo.solvers.Solver
         The candidate solvers.
     predicted_by_solver : tuple of tuple of float
-        ``predicted_nrmse`` for each candidate solver.
+        ``predicted_nrmse`` for each candidate solver, with the chosen radius.
+    radius : float
+        The chosen radius of the ensembles.
+    radii : tuple of float
+        The candidate radii (the first is the plain memory's).
+    predicted_by_radius : tuple
+        ``predicted_by_solver`` for each candidate radius.
     reason : str
         Why this scale was chosen, in words.
     """
@@ -104,6 +125,9 @@ class LeadCalibration(NamedTuple):
     solver: nengo.solvers.Solver
     solvers: tuple
     predicted_by_solver: tuple
+    radius: float
+    radii: tuple
+    predicted_by_radius: tuple
     reason: str
 
 
@@ -140,8 +164,11 @@ def calibrate_lead(
     ensemble_args,
     solvers,
     seed,
+    radii=None,
+    ensemble_seeds=None,
 ):
-    """Measure the lead of a spiking memory and choose the correction that helps.
+    """Measure the lead of a spiking memory and choose the correction that helps,
+    with the decoders' solver and the ensembles' radius.
 
     See the module's description. Memoised: the same arguments (compared by
     value, arrays included) return the same `LeadCalibration` without simulating.
@@ -176,6 +203,13 @@ def calibrate_lead(
         applied to the same spikes.
     seed : int
         Seed of the calibration network.
+    radii : sequence of float, optional
+        Candidate radii of the ensembles, the plain memory's first (it replaces
+        ``ensemble_args["radius"]``); by default only ``ensemble_args["radius"]``.
+        The ensembles of every radius have the same neurons otherwise.
+    ensemble_seeds : (order,) array_like of int, optional
+        Seeds of the ensembles, so that they are the memory's own; by default
+        drawn from ``seed``.
 
     Returns
     -------
@@ -192,9 +226,12 @@ def calibrate_lead(
     >>> bool(np.all(memory.lead == calibration.scale * calibration.measured))
     True
     """
+    if radii is None:
+        radii = (ensemble_args.get("radius", nengo.Ensemble.radius.default),)
     arguments = (
         Ad, Bd, window, inputs, initial_state, tau, dt, n_neurons, neuron_type,
-        ensemble_args, tuple(solvers), seed,
+        ensemble_args, tuple(solvers), seed, tuple(float(r) for r in radii),
+        None if ensemble_seeds is None else tuple(int(s) for s in ensemble_seeds),
     )  # fmt: skip
     key = tuple(_key(argument) for argument in arguments)
     if key in _cache:
@@ -225,12 +262,24 @@ def _calibrate_lead(
     ensemble_args,
     solvers,
     seed,
+    radii,
+    ensemble_seeds,
 ):
     order = len(Ad)
     states = _states_from(Ad, Bd, inputs, initial_state)
+    if ensemble_seeds is None:
+        ensemble_seeds = np.random.RandomState(seed).randint(2**31, size=order)
     decoded = _decode_open_loop(
-        states, dt, n_neurons, neuron_type, ensemble_args, solvers, seed
-    )
+        states,
+        dt,
+        n_neurons,
+        neuron_type,
+        ensemble_args,
+        radii,
+        solvers,
+        seed,
+        ensemble_seeds,
+    )  # (radii, solvers, n_steps, order)
     plain = synapse_mapping(Ad, Bd, nengo.Lowpass(tau), dt)
     # The represented states have unit rms by design (see `realize`); a short
     # sample of a long window may hold less.
@@ -238,20 +287,21 @@ def _calibrate_lead(
     reference = states @ window.T
     scale_of_reference = np.sqrt(np.mean(reference**2))
 
-    measured = np.array([fit_lead(states, d, dt) for d in decoded])
-    predicted = np.full((len(solvers), len(LEAD_SCALES)), np.inf)
-    for i, solver_decoded in enumerate(decoded):
+    measured = fit_lead(states, decoded, dt)  # (radii, solvers, order)
+    predicted = np.full(decoded.shape[:2] + (len(LEAD_SCALES),), np.inf)
+    for index in np.ndindex(*decoded.shape[:2]):
+        lead = measured[index]
         admissible = [
             scale
             for scale in LEAD_SCALES
-            if np.all(np.abs(scale * measured[i]) < MAX_LEAD_FRACTION * tau)
+            if np.all(np.abs(scale * lead) < MAX_LEAD_FRACTION * tau)
         ]
         mappings = [
-            plain if scale == 0 else lead_correction(plain, scale * measured[i], tau)
+            plain if scale == 0 else lead_correction(plain, scale * lead, tau)
             for scale in admissible
         ]
         predictions = predict_closed_loop(
-            mappings, tau, dt, inputs, states, solver_decoded - states
+            mappings, tau, dt, inputs, states, decoded[index] - states
         )
         for scale, prediction in zip(admissible, predictions):
             rms = np.sqrt(np.mean(prediction**2, axis=0))
@@ -261,27 +311,28 @@ def _calibrate_lead(
             ):
                 continue
             error = np.sqrt(np.mean((prediction @ window.T - reference) ** 2))
-            predicted[i, LEAD_SCALES.index(scale)] = error / scale_of_reference
+            predicted[index + (LEAD_SCALES.index(scale),)] = error / scale_of_reference
 
-    best_solver, best = np.unravel_index(np.argmin(predicted), predicted.shape)
-    baseline = predicted[0, 0]
-    if predicted[best_solver, best] > (1 - MIN_IMPROVEMENT) * baseline:
-        best_solver, best = 0, 0
+    best_radius, best_solver, best = np.unravel_index(
+        np.argmin(predicted), predicted.shape
+    )
+    baseline = predicted[0, 0, 0]
+    if predicted[best_radius, best_solver, best] > (1 - MIN_IMPROVEMENT) * baseline:
+        best_radius, best_solver, best = 0, 0, 0
         reason = "no correction predicted to help enough"
-    elif best == 0:
-        reason = f"no correction, decoders of {solvers[best_solver]} predicted best"
     else:
         reason = (
             f"{LEAD_SCALES[best]:g} of the measured lead, decoders of "
-            f"{solvers[best_solver]}, predicted to help most"
+            f"{solvers[best_solver]}, radius {radii[best_radius]:g}, predicted to "
+            "help most"
         )
-    lead = measured[best_solver]
+    lead = measured[best_radius, best_solver]
     if not np.all(np.abs(lead) < MAX_LEAD_FRACTION * tau):
         reason += (
             f" (measured lead up to {np.max(np.abs(lead)) * 1e3:.3g} ms, not a "
             f"small fraction of tau={tau:g} s)"
         )
-        if (best_solver, best) == (0, 0):
+        if (best_radius, best_solver, best) == (0, 0, 0):
             warnings.warn(
                 LeadCalibrationWarning(
                     f"the spiking lead measured for this memory (up to "
@@ -290,7 +341,7 @@ def _calibrate_lead(
                     "memory is built without a lead correction (lead=None)"
                 )
             )
-    if not np.isfinite(predicted[best_solver, best]):
+    if not np.isfinite(predicted[best_radius, best_solver, best]):
         warnings.warn(
             LeadCalibrationWarning(
                 "the lead calibration predicts that the states of this spiking memory "
@@ -300,15 +351,26 @@ def _calibrate_lead(
             )
         )
     scale = LEAD_SCALES[best]
+
+    def floats(array):
+        return (
+            tuple(floats(a) for a in array)
+            if array.ndim > 1
+            else tuple(float(p) for p in array)
+        )
+
     return LeadCalibration(
         lead=scale * lead,
         measured=lead,
         scale=float(scale),
         scales=LEAD_SCALES,
-        predicted_nrmse=tuple(float(p) for p in predicted[best_solver]),
+        predicted_nrmse=floats(predicted[best_radius, best_solver]),
         solver=solvers[best_solver],
         solvers=tuple(solvers),
-        predicted_by_solver=tuple(tuple(float(p) for p in row) for row in predicted),
+        predicted_by_solver=floats(predicted[best_radius]),
+        radius=float(radii[best_radius]),
+        radii=tuple(radii),
+        predicted_by_radius=floats(predicted),
         reason=reason,
     )
 
@@ -324,34 +386,43 @@ def _states_from(Ad, Bd, inputs, initial_state):
     return states
 
 
-def _decode_open_loop(states, dt, n_neurons, neuron_type, ensemble_args, solvers, seed):
+def _decode_open_loop(
+    states, dt, n_neurons, neuron_type, ensemble_args, radii, solvers, seed, seeds
+):
     """Decoded values of ensembles like the memory's, each driven by its state,
-    with the decoders of each solver: shape ``(len(solvers),) + states.shape``.
+    for each radius and with the decoders of each solver: shape ``(len(radii),
+    len(solvers)) + states.shape``. The ensembles of one dimension differ only in
+    their radius.
 
-    The ensembles and decoders are built by nengo's builder; the neurons are then
-    stepped here, all ensembles at once (what the reference simulator does for
+    The ensembles are built by nengo's builder, and their decoders solved as it
+    solves them; the neurons are then stepped here, all ensembles at once (what the reference simulator does for
     this network, without its per-step overhead).
     """
     order = states.shape[1]
     with nengo.Network(seed=seed, add_to_container=False) as calibration:
         ensembles = [
             memory_ensemble(
-                n_neurons, neuron_type, ensemble_args, label=f"calibration {i}"
+                n_neurons,
+                neuron_type,
+                {**ensemble_args, "radius": radius},
+                label=f"calibration {i}, radius {radius:g}",
+                seed=seeds[i],
             )
+            for radius in radii
             for i in range(order)
         ]
-        sinks = [nengo.Node(size_in=order) for _ in solvers]
-        connections = [
-            [
-                nengo.Connection(ensemble, sink[i], solver=solver, synapse=None)
-                for i, ensemble in enumerate(ensembles)
-            ]
-            for sink, solver in zip(sinks, solvers)
-        ]
+    shape = (len(radii), len(solvers)) + states.shape
+    drive = np.tile(states, (1, len(radii)))  # one column per ensemble
     if isinstance(neuron_type, nengo.neurons.RatesToSpikesNeuronType):
         # Built as two operators (rates, then spikes): let the simulator run it.
         with calibration:
-            stimulus = nengo.Node(nengo.processes.PresentInput(states, dt))
+            sinks = [nengo.Node(size_in=order) for _ in radii for _ in solvers]
+            for r, i in np.ndindex(len(radii), order):
+                for sink, solver in zip(sinks[r * len(solvers) :], solvers):
+                    nengo.Connection(
+                        ensembles[r * order + i], sink[i], solver=solver, synapse=None
+                    )
+            stimulus = nengo.Node(nengo.processes.PresentInput(drive, dt))
             for i, ensemble in enumerate(ensembles):
                 nengo.Connection(stimulus[i], ensemble, synapse=None)
             probes = [nengo.Probe(sink, synapse=None) for sink in sinks]
@@ -361,15 +432,20 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, ensemble_args, solvers
             calibration, dt=dt, progress_bar=False, optimize=False
         ) as sim:
             sim.run_steps(len(states))
-        return np.array([sim.data[probe] for probe in probes])
+        return np.array([sim.data[probe] for probe in probes]).reshape(shape)
     model = nengo.builder.Model(dt=dt)
     model.build(calibration)
     built = [model.params[ensemble] for ensemble in ensembles]
-    encoders = np.array([b.scaled_encoders[:, 0] for b in built])  # (order, n)
+    encoders = np.array([b.scaled_encoders[:, 0] for b in built])  # (ensembles, n)
     bias = np.array([b.bias for b in built])
-    decoders = np.array(
-        [[model.params[c].weights[0] for c in row] for row in connections]
-    )  # (solvers, order, n)
+    # The decoders nengo's builder solves for a connection of the represented
+    # value (its eval points, their rates), one rate computation per ensemble.
+    decoders = np.empty((len(radii), len(solvers), order, n_neurons))
+    for e, (ensemble, b) in enumerate(zip(ensembles, built)):
+        x = b.eval_points @ b.encoders.T / ensemble.radius
+        rates = neuron_type.rates(x, b.gain, b.bias)
+        for s, solver in enumerate(solvers):
+            decoders[e // order, s, e % order] = solver(rates, b.eval_points)[0][:, 0]
     state = {
         name: np.concatenate(
             [model.sig[ensemble.neurons][name].initial_value for ensemble in ensembles]
@@ -378,12 +454,19 @@ def _decode_open_loop(states, dt, n_neurons, neuron_type, ensemble_args, solvers
     }
     if "rng" in inspect.signature(neuron_type.step).parameters:
         state["rng"] = np.random.RandomState(seed)  # e.g. PoissonSpiking
-    output = np.zeros(order * n_neurons)
-    decoded = np.empty((len(solvers),) + states.shape)
-    for k, z in enumerate(states):
-        current = (encoders * z[:, None] + bias).ravel()
-        neuron_type.step(dt, current, output, **state)
-        decoded[:, k] = np.sum(output.reshape(order, n_neurons) * decoders, axis=2)
+    decoded = np.empty(shape)
+    # Spikes are kept for a block of steps at a time, then decoded by products.
+    block = max(1, min(len(states), 2**20 // (len(ensembles) * n_neurons)))
+    spikes = np.zeros((block, len(radii), order, n_neurons))
+    for start in range(0, len(states), block):
+        steps = range(start, min(start + block, len(states)))
+        currents = encoders * drive[steps.start : steps.stop, :, None] + bias
+        for k, current in zip(range(len(steps)), currents):
+            neuron_type.step(dt, current.ravel(), spikes[k].reshape(-1), **state)
+        for r, i in np.ndindex(len(radii), order):
+            decoded[r, :, steps.start : steps.stop, i] = (
+                decoders[r, :, i] @ spikes[: len(steps), r, i].T
+            )
     return decoded
 
 
@@ -395,31 +478,38 @@ def fit_lead(states, decoded, dt):
 
     Parameters
     ----------
-    states, decoded : (n_steps, order) ndarray
-        The represented states and their decoded values.
+    states : (n_steps, order) ndarray
+        The represented states.
+    decoded : (..., n_steps, order) ndarray
+        Their decoded values (any number of sets of them).
     dt : float
         Time step (s).
 
     Returns
     -------
-    (order,) ndarray
+    (..., order) ndarray
         The lead :math:`\delta` of each dimension, in seconds.
     """
     smoothing = nengo.Lowpass(LEAD_FIT_TAU)
     settled = slice(int(round(5 * LEAD_FIT_TAU / dt)), None)
     targets = smoothing.filt(states, dt=dt)
     slopes = np.gradient(targets, dt, axis=0)
-    smoothed = smoothing.filt(decoded, dt=dt)
-    lead = np.zeros(states.shape[1])
+    decoded = np.asarray(decoded)
+    sets = decoded.reshape((-1,) + states.shape)
+    # One filter pass for every set: the time axis first.
+    smoothed = smoothing.filt(np.moveaxis(sets, 1, 0), dt=dt, axis=0)
+    lead = np.zeros((len(sets), states.shape[1]))
     for i in range(states.shape[1]):
         regressors = np.column_stack(
             [targets[:, i], slopes[:, i], np.ones(len(targets))]
         )
-        (gain, gain_times_lead, _), *_ = np.linalg.lstsq(
-            regressors[settled], smoothed[settled, i], rcond=None
+        solution, *_ = np.linalg.lstsq(
+            regressors[settled], smoothed[settled, :, i], rcond=None
         )
-        lead[i] = gain_times_lead / gain if gain != 0 else np.inf
-    return lead
+        gain, gain_times_lead = solution[:2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lead[:, i] = np.where(gain != 0, gain_times_lead / gain, np.inf)
+    return lead.reshape(decoded.shape[:-2] + (states.shape[1],))
 
 
 def predict_closed_loop(mappings, tau, dt, inputs, states, errors):

@@ -106,20 +106,55 @@ def test_calibration_is_memoised():
     [(4, nengo.LIF()), (24, nengo.LIF()), (4, nengo.SpikingRectifiedLinear())],
 )
 def test_chosen_correction_is_the_best_predicted(order, neuron_type):
-    """The choice is the best predicted (solver, scale), unless that beats the
-    plain memory (first solver, no correction) by less than MIN_IMPROVEMENT."""
-    calibration = calibrate_lead(**calibration_arguments(order, 50, neuron_type))
-    predicted = np.array(calibration.predicted_by_solver)
+    """The choice is the best predicted (radius, solver, scale), unless that beats
+    the plain memory (first radius and solver, no correction) by less than
+    MIN_IMPROVEMENT."""
+    arguments = calibration_arguments(order, 50, neuron_type)
+    calibration = calibrate_lead(**arguments, radii=(4.0, 3.0))
+    assert calibration.radii == (4.0, 3.0)
+    predicted = np.array(calibration.predicted_by_radius)
+    assert predicted.shape == (2, 2, len(calibration.scales))
+    radius = calibration.radii.index(calibration.radius)
     solver = calibration.solvers.index(calibration.solver)
-    chosen = predicted[solver, calibration.scales.index(calibration.scale)]
-    baseline = predicted[0, 0]
-    if (solver, calibration.scale) == (0, 0.0):
+    chosen = predicted[radius, solver, calibration.scales.index(calibration.scale)]
+    baseline = predicted[0, 0, 0]
+    if (radius, solver, calibration.scale) == (0, 0, 0.0):
         assert np.min(predicted) > (1 - MIN_IMPROVEMENT) * baseline
     else:
         assert chosen == np.min(predicted)
         assert chosen <= (1 - MIN_IMPROVEMENT) * baseline
-    assert np.array_equal(calibration.predicted_nrmse, predicted[solver])
+    assert np.array_equal(calibration.predicted_by_solver, predicted[radius])
+    assert np.array_equal(calibration.predicted_nrmse, predicted[radius, solver])
     assert np.allclose(calibration.lead, calibration.scale * calibration.measured)
+    # the first radius alone is the default, and the same measurement
+    alone = calibrate_lead(**arguments)
+    assert alone.radii == (4.0,)
+    assert np.allclose(alone.predicted_by_radius[0], predicted[0], rtol=1e-9)
+
+
+def test_seeded_memories_calibrate_their_own_ensembles():
+    """A seeded memory's ensembles are seeded, the same with lead=None, and its
+    calibration measures them: the same seeds give the same measurement."""
+    kwargs = dict(n_neurons=20, neuron_type=nengo.LIF(), seed=3)
+    auto = LegendreMemory(0.2, 3, add_to_container=False, **kwargs)
+    plain = LegendreMemory(0.2, 3, lead=None, add_to_container=False, **kwargs)
+    seeds = [ensemble.seed for ensemble in auto.ensembles]
+    assert None not in seeds and len(set(seeds)) == 3
+    assert seeds == [ensemble.seed for ensemble in plain.ensembles]
+    # the radius is chosen among the candidates, for these neurons
+    calibration = auto.lead_calibration
+    assert calibration.radii == (4.0, 3.0, 2.5) and calibration.radius in (4, 3, 2.5)
+    assert all(ensemble.radius == calibration.radius for ensemble in auto.ensembles)
+    assert all(ensemble.radius == 4.0 for ensemble in plain.ensembles)
+    unseeded = LegendreMemory(0.2, 3, n_neurons=20, add_to_container=False)
+    assert all(ensemble.seed is None for ensemble in unseeded.ensembles)
+    arguments = dict(calibration_arguments(3, 20, nengo.LIF()), ensemble_seeds=seeds)
+    first = calibrate_lead(**arguments)
+    clear_cache()
+    again = calibrate_lead(**dict(arguments, seed=arguments["seed"] + 1))
+    assert np.array_equal(first.measured, again.measured)
+    other = calibrate_lead(**dict(arguments, ensemble_seeds=[s + 1 for s in seeds]))
+    assert not np.array_equal(first.measured, other.measured)
 
 
 def closed_loop_errors(Simulator, seed, **kwargs):
@@ -180,3 +215,32 @@ def test_correction_dropped_where_it_hurts():
         for memory in memories
     ]
     assert all(np.array_equal(a, b) for a, b in zip(*transforms))
+
+
+def test_open_loop_decoding_is_nengos():
+    """The calibration's own stepping and decoders give what nengo's simulator
+    gives for the same ensembles (seeded) and connections, for every radius."""
+    from nengo_lmu.calibration import _decode_open_loop  # noqa: PLC0415
+
+    _, _, _, states = system_and_states(order=2, n_steps=300)
+    radii, seeds = (4.0, 2.5), (11, 12)
+    solvers = (nengo.solvers.LstsqL2(reg=0.01), nengo.solvers.LstsqL2(reg=0.1))
+    decoded = _decode_open_loop(
+        states, DT, 20, nengo.LIF(), {}, radii, solvers, 0, seeds
+    )
+    with nengo.Network() as model:
+        stimulus = nengo.Node(nengo.processes.PresentInput(states, DT))
+        probes = np.empty((len(radii), len(solvers), 2), dtype=object)
+        for r, i in np.ndindex(len(radii), len(seeds)):
+            ensemble = nengo.Ensemble(20, 1, radius=radii[r], seed=seeds[i])
+            nengo.Connection(stimulus[i], ensemble, synapse=None)
+            for s, solver in enumerate(solvers):
+                sink = nengo.Node(size_in=1)
+                nengo.Connection(ensemble, sink, solver=solver, synapse=None)
+                probes[r, s, i] = nengo.Probe(sink, synapse=None)
+    with nengo.Simulator(model, dt=DT, progress_bar=False, optimize=False) as sim:
+        sim.run_steps(len(states))
+    simulated = np.array(
+        [[[sim.data[p][:, 0] for p in row] for row in grid] for grid in probes]
+    ).transpose(0, 1, 3, 2)
+    assert np.allclose(decoded, simulated, atol=1e-9)

@@ -1,3 +1,5 @@
+import warnings
+
 import nengo
 import numpy as np
 import pytest
@@ -794,8 +796,10 @@ def test_long_window_builds_from_bounded_samples(theta):
     """A 60 s window samples no more input than a 1 s one, and its lead is
     measured and validated without an error about an argument nobody gave."""
     CountingProcess.requested = []
-    # 5 s of calibration cannot measure the lead of so slow a memory
-    with pytest.warns(LeadCalibrationWarning, match="cannot be trusted"):
+    # 5 s of calibration cannot measure the lead of so slow a memory: it is
+    # either small, or too large to be trusted, and then the user is told
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LeadCalibrationWarning)
         memory = LegendreMemory(
             theta,
             6,
@@ -804,6 +808,10 @@ def test_long_window_builds_from_bounded_samples(theta):
             input_process=CountingProcess(100.0, high=1.0 / theta, rms=0.4),
             add_to_container=False,
         )
+    untrusted = np.any(np.abs(memory.lead_calibration.measured) >= 0.3 * 0.1)
+    told = [w for w in caught if issubclass(w.category, LeadCalibrationWarning)]
+    assert bool(told) == untrusted
+    assert all("cannot be trusted" in str(w.message) for w in told)
     assert memory.lead_calibration.scale == 0
     assert max(CountingProcess.requested) <= 110_000
     assert np.all(np.isfinite(memory.T)) and np.all(np.isfinite(memory.lead))
@@ -828,8 +836,11 @@ def test_ens_kwargs_reach_the_ensembles_and_their_calibration():
 
     slow, default = memory(max_rates=rates), memory()
     assert all(ensemble.max_rates == rates for ensemble in slow.ensembles)
+    # unseeded: the calibration measures other neurons, so keeps the radius
+    assert slow.lead_calibration.radii == (4.0,)
     assert all(ensemble.radius == 4.0 for ensemble in slow.ensembles)
-    assert memory(radius=2.0).ensembles[0].radius == 2.0
+    user = memory(radius=2.0)
+    assert user.ensembles[0].radius == 2.0 and user.lead_calibration.radii == (2.0,)
     assert memory(max_rates=rates).lead_calibration is slow.lead_calibration
     assert default.lead_calibration is not slow.lead_calibration
     assert not np.allclose(

@@ -10,7 +10,12 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.calibration import calibrate_lead, memory_ensemble
+from nengo_lmu.calibration import (
+    RADIUS_FRACTIONS,
+    RADIUS_MIN_WINDOWS,
+    calibrate_lead,
+    memory_ensemble,
+)
 from nengo_lmu.discretize import (
     DISCRETIZE_METHODS,
     _discretize,
@@ -96,8 +101,15 @@ class LegendreMemory(nengo.Network):
       given, otherwise from input of rms ``radius / 2`` band-limited to
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
       ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
-      deviations of its state, so that rare excursions do not saturate it
-      (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument).
+      deviations of its state, so that rare excursions do not saturate it, or the
+      smaller radius (3 or 2.5) the lead calibration of a seeded memory predicts
+      best, which spans the states with more of each neuron's range
+      (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument). A
+      seeded memory seeds its ensembles, so that it and its calibration have the
+      same neurons; an unseeded one, or one whose window is longer than
+      ``LEAD_CALIBRATION_TIME / RADIUS_MIN_WINDOWS`` (0.25 s), keeps radius 4,
+      since whether a smaller one saturates too often depends on the neurons and
+      on rare excursions of the states that a short sample does not hold.
     - **Recurrence.** The ensembles feed back through ``synapse`` with the
       transforms of `synapse_mapping`: exact for that synapse in discrete time,
       so the only error is the neurons' own. The input enters through the
@@ -112,8 +124,9 @@ class LegendreMemory(nengo.Network):
       ensembles like the memory's with the states they will represent for
       ``LEAD_CALIBRATION_TIME`` (5) seconds, and the correction
       (`lead_correction`) is validated: the loop is predicted from the measured
-      decoding errors with several fractions of the correction and with none, and
-      the best is kept, a correction only where it is predicted to help
+      decoding errors with several fractions of the correction and with none (for
+      each candidate radius and regularisation), and the best is kept, a change
+      only where it is predicted to help
       (`~nengo_lmu.calibration.calibrate_lead`; about a second of build time,
       shared by identical memories). High orders, long windows and neuron types
       that adapt rather than lead get the plain mapping or a partial correction
@@ -181,8 +194,9 @@ class LegendreMemory(nengo.Network):
     lead : "auto", None, float or (order,) array_like, optional
         Lead of the spiking ensembles' decoded feedback to correct, in seconds.
         ``"auto"`` (the default) measures it and corrects only as much as is
-        predicted to help (see above; nothing for rate neurons or other
-        synapses); None uses the plain mapping; numbers (one, or one per state
+        predicted to help, choosing the ensembles' radius and the decoders'
+        regularisation with it (see above; nothing for rate neurons or other
+        synapses); None uses the plain mapping, radius and solver; numbers (one, or one per state
         dimension, each smaller than the ``Lowpass`` tau in magnitude) are
         corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
     ens_kwargs : dict, optional
@@ -501,11 +515,22 @@ class LegendreMemory(nengo.Network):
         )
         mapping = synapse_mapping(Ad, Bd, synapse, self.dt)
         self.lead = np.zeros(self.order)
+        ensemble_args = self._ensemble_args
+        # A seeded memory's ensembles are seeded, so that its calibration measures
+        # them (those of the first channel) and not others like them.
+        seeds = np.full((self.size_in, self.order), None)
+        if self.seed is not None:
+            seeds = np.random.RandomState([self.seed, 1]).randint(
+                2**31, size=seeds.shape
+            )
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
         if isinstance(lead, str) and correctable:
-            self.lead_calibration = self._measure_lead(Ad, Bd, synapse.tau, solvers)
+            self.lead_calibration = self._measure_lead(
+                Ad, Bd, synapse.tau, solvers, seeds[0]
+            )
             self.lead = self.lead_calibration.lead
             solver = self.lead_calibration.solver
+            ensemble_args["radius"] = self.lead_calibration.radius
         elif isinstance(lead, np.ndarray):
             self.lead = lead
         if np.any(self.lead != 0):
@@ -521,7 +546,14 @@ class LegendreMemory(nengo.Network):
         self.output = nengo.Node(size_in=size, label="output")
         for channel in range(self.size_in):
             ensembles = [
-                self._memory_ensemble(f"m{channel}[{i}]") for i in range(self.order)
+                memory_ensemble(
+                    self.n_neurons,
+                    neuron_type,
+                    ensemble_args,
+                    f"m{channel}[{i}]",
+                    seed=seeds[channel, i],
+                )
+                for i in range(self.order)
             ]
             state = self.state[self._channel(channel)]
             for transform, input_synapse in zip(
@@ -570,11 +602,6 @@ class LegendreMemory(nengo.Network):
                 synapse=None,
             )
 
-    def _memory_ensemble(self, label):
-        return memory_ensemble(
-            self.n_neurons, self.neuron_type, self._ensemble_args, label=label
-        )
-
     @property
     def _ensemble_args(self):
         # Every argument explicit, a parent config's included, so that the
@@ -584,7 +611,7 @@ class LegendreMemory(nengo.Network):
         }
         return {**configured, "radius": 1.0 / STATE_RMS, **self.ens_kwargs}
 
-    def _measure_lead(self, Ad, Bd, tau, solvers):
+    def _measure_lead(self, Ad, Bd, tau, solvers, ensemble_seeds):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
         Ensembles like the memory's are driven by the states they will represent
@@ -597,6 +624,17 @@ class LegendreMemory(nengo.Network):
         n_steps = int(round(LEAD_CALIBRATION_TIME / self.dt))
         inputs = self._expected_input(n_steps, self.dt, rng)
         window = legendre_readout(self.order, np.linspace(0, 1, 100)) @ self.T
+        radius = self._ensemble_args["radius"]
+        radii = (radius,)
+        # A smaller radius is tried only on the memory's own neurons (a seeded
+        # memory) and a sample of many windows: whether it saturates them too
+        # often depends on both. The user's radius is kept.
+        if (
+            "radius" not in self.ens_kwargs
+            and ensemble_seeds[0] is not None
+            and LEAD_CALIBRATION_TIME >= RADIUS_MIN_WINDOWS * self.theta
+        ):
+            radii = tuple(fraction * radius for fraction in RADIUS_FRACTIONS)
         return calibrate_lead(
             Ad,
             Bd,
@@ -610,6 +648,8 @@ class LegendreMemory(nengo.Network):
             ensemble_args=self._ensemble_args,
             solvers=solvers,
             seed=rng.randint(2**31),
+            radii=radii,
+            ensemble_seeds=None if ensemble_seeds[0] is None else ensemble_seeds,
         )
 
     def add_output(
