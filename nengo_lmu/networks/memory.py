@@ -184,6 +184,8 @@ class LegendreMemory(nengo.Network):
         synapses); None uses the plain mapping; numbers (one, or one per state
         dimension, each smaller than the ``Lowpass`` tau in magnitude) are
         corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
+        `nengo_lmu.loihi.LoihiLead` measures it for the nengo_loihi emulator and
+        chip instead (see `~nengo_lmu.loihi.loihi_memory_kwargs`).
     ens_kwargs : dict, optional
         Further arguments of every ensemble of a neural memory, as
         `nengo.Ensemble` takes them (``max_rates``, ``intercepts``, ``radius`` in
@@ -427,6 +429,10 @@ class LegendreMemory(nengo.Network):
         """The ``lead`` argument: "auto", None, or seconds per state dimension."""
         if lead is None or (isinstance(lead, str) and lead == "auto"):
             return lead
+        if hasattr(lead, "measure_lead"):
+            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead)
+            lead.check_memory(self, neuron_type, synapse)
+            return lead
         if isinstance(lead, str):
             raise ValidationError(
                 f"must be 'auto', None or leads in seconds (got {lead!r})",
@@ -500,6 +506,10 @@ class LegendreMemory(nengo.Network):
             solver = self.lead_calibration.solver
         elif isinstance(lead, np.ndarray):
             self.lead = lead
+        elif lead is not None and not isinstance(lead, str):
+            self.lead_calibration = lead.measure_lead(self, Ad, Bd, synapse.tau)
+            self.lead = self.lead_calibration.lead
+            solver = self.lead_calibration.solver
         if np.any(self.lead != 0):
             mapping = lead_correction(mapping, self.lead, synapse.tau)
 
@@ -576,7 +586,7 @@ class LegendreMemory(nengo.Network):
         }
         return {**configured, "radius": 1.0 / STATE_RMS, **self.ens_kwargs}
 
-    def _measure_lead(self, Ad, Bd, tau, solvers):
+    def _measure_lead(self, Ad, Bd, tau, solvers, neuron_type=None):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
         Ensembles like the memory's are driven by the states they will represent
@@ -598,7 +608,7 @@ class LegendreMemory(nengo.Network):
             tau=tau,
             dt=self.dt,
             n_neurons=self.n_neurons,
-            neuron_type=self.neuron_type,
+            neuron_type=self.neuron_type if neuron_type is None else neuron_type,
             ensemble_args=self._ensemble_args,
             solvers=solvers,
             seed=rng.randint(2**31),
