@@ -140,6 +140,7 @@ class LoihiLead:
 
     def check_memory(self, memory, neuron_type, synapse):
         """Refuse a memory that cannot build on Loihi (before anything is built)."""
+        memory._loihi_lead = self  # what prepare_lmu checks
         if memory.n_neurons is None:
             return  # the exact memory runs on the host
         if neuron_type is nengo.params.Default:
@@ -242,3 +243,137 @@ def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwar
     )
     options.update(kwargs)
     return options
+
+
+def prepare_lmu(lmu):
+    """Rewire an `~nengo_lmu.LMU` for nengo_loihi, in place; returns it.
+
+    Two of the LMU's connections change, computing the same thing:
+
+    - **The memory's input to the hidden layer** (``W_m``, from the memory's
+      ``output``) becomes one connection from each memory ensemble (through the
+      memory's synapse, as before) and one from the memory's input with no
+      synapse. On Loihi every compartment filters all its input with one time
+      constant, the largest asked for: the hidden neurons filter everything by
+      the memory's synapse, so the input's share, already filtered on the host,
+      would be filtered twice. Now each share is filtered once.
+    - **The learned output** (``W_y``, from the hidden neurons) becomes a decoded
+      connection from the hidden ensemble with the same weights as decoders
+      (`nengo.solvers.NoSolver`): nengo_loihi learns with PES only on decoded
+      connections from an ensemble. ``error`` feeds its rule.
+
+    Prepare the LMU last: after `~nengo_lmu.LMU.fit` or training, whose weights
+    it reads (``weight_connections`` no longer holds ``"W_m"`` and ``"W_y"``).
+
+    Parameters
+    ----------
+    lmu : nengo_lmu.LMU
+        A spiking LMU whose neural memory was made with `loihi_memory_kwargs`
+        (``memory_kwargs=loihi_memory_kwargs(...)``), or with the exact memory;
+        without ``input_to_hidden`` and ``hidden_to_hidden`` (the hidden
+        compartments would filter those inputs by the memory's synapse too).
+
+    Returns
+    -------
+    nengo_lmu.LMU
+
+    Examples
+    --------
+    >>> import nengo
+    >>> from nengo_lmu import LMU
+    >>> with nengo.Network() as model:  # doctest: +SKIP
+    ...     lmu = LMU(0.25, 4, 400, size_out=1, neuron_type=nengo.LIF(),
+    ...               memory_neurons=100, learning_rule_type=nengo.PES(1e-4),
+    ...               memory_kwargs=loihi_memory_kwargs(synapse=0.05))
+    ...     prepare_lmu(lmu)
+    """
+    from nengo_lmu.networks.lmu import LMU
+
+    if not isinstance(lmu, LMU):
+        raise ValidationError(
+            f"must be an nengo_lmu.LMU (got {lmu!r})", attr="lmu", obj=lmu
+        )
+    if "W_m" not in lmu.weight_connections or "W_y" not in lmu.weight_connections:
+        raise ValidationError(
+            "is already prepared for Loihi, or has no learned output (size_out=None)",
+            attr="weight_connections",
+            obj=lmu,
+        )
+    loihi_neuron_type(lmu.neuron_type, obj=lmu)
+    for name, option in (("W_x", "input_to_hidden"), ("W_h", "hidden_to_hidden")):
+        if name in lmu.weight_connections:
+            raise ValidationError(
+                "must be False on Loihi: the hidden compartments filter all their "
+                "input with the memory's synapse",
+                attr=option,
+                obj=lmu,
+            )
+    if lmu.synapse is not None and type(lmu.synapse) is not nengo.Lowpass:
+        raise ValidationError(
+            f"must be a Lowpass on Loihi (got {lmu.synapse})", attr="synapse", obj=lmu
+        )
+    memory = lmu.memory
+    if memory.n_neurons is not None and not isinstance(
+        getattr(memory, "_loihi_lead", None), LoihiLead
+    ):
+        raise ValidationError(
+            "must be made with memory_kwargs=loihi_memory_kwargs(...) on Loihi: "
+            "its mapping and lead are for the reference simulator's loop",
+            attr="memory_kwargs",
+            obj=lmu,
+        )
+    rule = lmu.weight_connections["W_y"].learning_rule_type
+    if rule is not None and not isinstance(rule, nengo.PES):
+        raise ValidationError(
+            f"must be nengo.PES or None on Loihi, which learns with PES only (got "
+            f"{rule})",
+            attr="learning_rule_type",
+            obj=lmu,
+        )
+    memory_input = lmu.weight_connections.pop("W_m")
+    output = lmu.weight_connections.pop("W_y")
+    kernel = np.asarray(memory_input.transform.init, dtype=float)
+    with lmu:
+        lmu.connections.remove(memory_input)
+        if memory.n_neurons is None:
+            nengo.Connection(
+                memory.output, memory_input.post, transform=kernel, synapse=None
+            )
+        else:
+            # output = T state (per channel); state sums the connections into it
+            state_to_output = kernel @ np.kron(np.eye(memory.size_in), memory.T)
+            for connection in memory.connections:
+                if connection.post_obj is not memory.state:
+                    continue
+                into_state = np.eye(memory.state.size_in)[:, connection.post_slice]
+                transform = state_to_output @ into_state @ np.atleast_2d(
+                    connection.transform.init
+                )
+                from_input = connection.pre_obj is memory.input
+                nengo.Connection(
+                    connection.pre,
+                    memory_input.post,
+                    transform=transform,
+                    synapse=None if from_input else connection.synapse,
+                    **({} if from_input else dict(solver=connection.solver)),
+                )
+        lmu.connections.remove(output)
+        weights = np.asarray(output.transform.init, dtype=float)
+        learned = nengo.Connection(
+            lmu.hidden,
+            lmu.output,
+            function=lambda x, size=lmu.size_out: np.zeros(size),
+            solver=nengo.solvers.NoSolver(weights.T),
+            synapse=output.synapse,
+            learning_rule_type=output.learning_rule_type,
+        )
+        if output.learning_rule_type is not None:
+            for connection in list(lmu.connections):
+                rule = connection.post_obj
+                if isinstance(rule, nengo.connection.LearningRule) and (
+                    rule.connection is output
+                ):
+                    lmu.connections.remove(connection)
+            nengo.Connection(lmu.error, learned.learning_rule, synapse=None)
+    lmu.loihi_connections = dict(output=learned)
+    return lmu

@@ -21,7 +21,20 @@ import nengo
 import numpy as np
 import pytest
 
-from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
+from nengo_lmu import (
+    LMU,
+    Delay,
+    LegendreMemory,
+    evaluate_memory,
+    legendre_readout,
+    nrmse,
+)
+from nengo_lmu.loihi import (
+    LoihiLead,
+    loihi_memory_kwargs,
+    loihi_neuron_type,
+    prepare_lmu,
+)
 
 with warnings.catch_warnings():
     # nengo_loihi 1.1 warns that it was not tested with nengo 4
@@ -69,8 +82,11 @@ BOUNDS = {
 }
 
 
-def build(seed):
-    """The network and its probes."""
+def build(seed, simulator="reference"):
+    """The network and its probes; the memory prepared for the emulator there."""
+    options = dict(loop="direct", min_coupling=MIN_COUPLING)
+    if simulator == "emulator":
+        options = loihi_memory_kwargs(min_coupling=MIN_COUPLING)
     with nengo.Network(seed=seed) as model:
         # Loihi's neurons spike at most once per step: rates as set_defaults()
         model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
@@ -84,8 +100,7 @@ def build(seed):
             synapse=TAU,
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
-            loop="direct",
-            min_coupling=MIN_COUPLING,
+            **options,
         )
         nengo.Connection(stim, memory.input, synapse=None)
         target = nengo.Node(Delay(DELAY * THETA))
@@ -131,7 +146,7 @@ def build(seed):
 
 def simulate(simulator, seed):
     """The memory's decoded delay, and the NRMSEs of the delays (learning off)."""
-    model, probes = build(seed)
+    model, probes = build(seed, simulator)
     if simulator == "emulator":
         sim = nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False)
     else:
@@ -244,5 +259,197 @@ def measure(seeds=range(5)):
         print(seed, row, flush=True)
 
 
+def measure_memory(seeds=range(5)):
+    """Print the memory NRMSEs for several seeds (to set MEMORY_BOUND)."""
+    nengo.rc.set("decoder_cache", "enabled", "False")
+    warnings.simplefilter("ignore")
+    for seed in seeds:
+        prepared = memory_nrmse(seed, loihi_memory_kwargs())
+        plain = memory_nrmse(seed, PLAIN_OPTIONS)
+        print(seed, dict(prepared=round(prepared, 4), plain=round(plain, 4)), flush=True)
+
+
+
+
+# Whole-window NRMSE of a memory (order 4, theta = 0.25 s, Lowpass(0.05), 100
+# neurons per dimension at 100 to 120 Hz, 2 s of 4 Hz white noise after its first
+# window) on the emulator, prepared for Loihi and plain (lead=None), measured for
+# seeds 0 to 4 (``python tests/test_loihi.py memory``).
+MEMORY_MEASURED = {"prepared": [], "plain": []}
+MEMORY_BOUND = None
+
+
+def memory_nrmse(seed, options, duration=THETA + 2.0):
+    """Whole-window NRMSE of a spiking memory on the emulator."""
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(
+            nengo.processes.WhiteSignal(duration, high=1 / THETA, rms=0.5, seed=seed)
+        )
+        memory = LegendreMemory(
+            THETA,
+            ORDER,
+            n_neurons=N_NEURONS,
+            neuron_type=nengo.LIF(),
+            synapse=TAU,
+            dt=DT,
+            **options,
+        )
+        nengo.Connection(stim, memory.input, synapse=None)
+        output = nengo.Node(lambda t, x: x, size_in=ORDER)
+        nengo.Connection(memory.output, output, synapse=None)
+        probes = nengo.Probe(output), nengo.Probe(stim)
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+        sim.run(duration)
+    estimate, inputs = (sim.data[probe] for probe in probes)
+    exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
+    window = legendre_readout(ORDER, np.linspace(0, 1, 100))
+    tested = slice(int(round(THETA / DT)), None)
+    estimate = (estimate[memory.lag :] @ window.T)[tested]
+    exact = (exact[: len(exact) - memory.lag] @ window.T)[tested]
+    return nrmse(estimate.ravel(), exact.ravel()).item()
+
+
+PLAIN_OPTIONS = dict(loop="direct", min_coupling=MIN_COUPLING, lead=None)
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+def test_prepared_memory_beats_plain():
+    """The memory prepared for Loihi is more accurate on the emulator than plain."""
+    prepared = memory_nrmse(SEED, loihi_memory_kwargs())
+    plain = memory_nrmse(SEED, PLAIN_OPTIONS)
+    assert prepared < MEMORY_BOUND
+    assert prepared < 0.8 * plain
+
+
+def test_lead_measured_on_loihi_neurons():
+    """LoihiLead corrects the lead of Loihi's neurons less the chip's lag."""
+    lead = LoihiLead()
+    memory = LegendreMemory(
+        THETA,
+        ORDER,
+        n_neurons=N_NEURONS,
+        neuron_type=nengo.LIF(),
+        synapse=TAU,
+        ens_kwargs=dict(max_rates=nengo.dists.Uniform(100, 120)),
+        add_to_container=False,
+        **loihi_memory_kwargs(),
+    )
+    calibration = memory.lead_calibration
+    assert np.allclose(calibration.lead, calibration.measured - lead.lag(DT))
+    assert "LoihiLIF" in calibration.reason
+    # Loihi's neurons lead their input (a few ms at these rates)
+    assert np.all((calibration.measured > 0.002) & (calibration.measured < 0.008))
+    # and what is corrected is not the lead of nengo's LIF
+    nengo_lif = LegendreMemory(
+        THETA,
+        ORDER,
+        n_neurons=N_NEURONS,
+        neuron_type=nengo.LIF(),
+        synapse=TAU,
+        ens_kwargs=dict(max_rates=nengo.dists.Uniform(100, 120)),
+        add_to_container=False,
+        loop="direct",
+        min_coupling=MIN_COUPLING,
+    )
+    assert not np.allclose(calibration.measured, nengo_lif.lead_calibration.measured)
+    assert np.all(memory.lead < 0)
+
+
+@pytest.mark.parametrize(
+    "options, attr",
+    [
+        (dict(synapse=nengo.Alpha(0.05)), "synapse"),
+        (dict(synapse=0.005), "synapse"),
+        (dict(loop="state"), "loop"),
+        (dict(neuron_type=nengo.LIFRate()), "neuron_type"),
+        (dict(neuron_type=nengo.AdaptiveLIF()), "neuron_type"),
+        (dict(neuron_type=nengo.Izhikevich()), "neuron_type"),
+    ],
+)
+def test_memory_refuses_what_loihi_lacks(options, attr):
+    """Options Loihi cannot run are refused when the memory is made."""
+    options = {"neuron_type": nengo.LIF(), "synapse": TAU, **options}
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        LegendreMemory(
+            THETA, ORDER, n_neurons=10, add_to_container=False,
+            **loihi_memory_kwargs(**options),
+        )  # fmt: skip
+    assert error.value.attr == attr
+    assert isinstance(error.value.obj, LegendreMemory)
+
+
+def test_loihi_neuron_type():
+    """nengo's types map to nengo_loihi's with the same parameters."""
+    lif = loihi_neuron_type(nengo.LIF(tau_rc=0.03, tau_ref=0.001))
+    assert isinstance(lif, nengo_loihi.neurons.LoihiLIF)
+    assert (lif.tau_rc, lif.tau_ref) == (0.03, 0.001)
+    relu = loihi_neuron_type(nengo.SpikingRectifiedLinear(amplitude=0.5))
+    assert isinstance(relu, nengo_loihi.neurons.LoihiSpikingRectifiedLinear)
+    assert relu.amplitude == 0.5
+
+
+def lmu_network(seed, learning_rule_type=nengo.PES(1e-2), memory_kwargs=None, **kwargs):
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(nengo.processes.WhiteSignal(2.0, high=HIGH, rms=RMS))
+        lmu = LMU(
+            THETA,
+            ORDER,
+            100,
+            size_out=1,
+            neuron_type=nengo.LIF(),
+            memory_neurons=20,
+            learning_rule_type=learning_rule_type,
+            memory_kwargs=(
+                loihi_memory_kwargs(synapse=TAU)
+                if memory_kwargs is None
+                else memory_kwargs
+            ),
+            **kwargs,
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+    return model, lmu, stim
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+def test_prepared_lmu_learns_on_emulator():
+    """A prepared LMU builds on the emulator and PES changes its output."""
+    model, lmu, stim = lmu_network(SEED)
+    with model:
+        prepare_lmu(lmu)
+        target = nengo.Node(size_in=1)
+        nengo.Connection(stim, target, synapse=None)
+        nengo.Connection(lmu.output, lmu.error, synapse=None)
+        nengo.Connection(target, lmu.error, transform=-1, synapse=None)
+        output = nengo.Node(lambda t, x: x, size_in=1)
+        nengo.Connection(lmu.output, output, synapse=None)
+        probe = nengo.Probe(output)
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+        sim.run(1.0)
+    # the output starts at 0 and learns to follow the input
+    assert np.all(np.isfinite(sim.data[probe]))
+    assert np.std(sim.data[probe][500:]) > 0.01
+
+
+@pytest.mark.parametrize(
+    "kwargs, attr",
+    [
+        (dict(memory_kwargs=dict(loop="direct", min_coupling=0.05)), "memory_kwargs"),
+        (dict(input_to_hidden=True), "input_to_hidden"),
+        (dict(learning_rule_type=nengo.RLS()), "learning_rule_type"),
+    ],
+)
+def test_prepare_lmu_refuses(kwargs, attr):
+    """prepare_lmu names what Loihi cannot run."""
+    _, lmu, _ = lmu_network(SEED, **kwargs)
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        prepare_lmu(lmu)
+    assert error.value.attr == attr
+    assert error.value.obj is lmu
+
+
 if __name__ == "__main__":
-    measure()
+    import sys
+
+    measure_memory() if sys.argv[1:] == ["memory"] else measure()
