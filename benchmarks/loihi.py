@@ -16,10 +16,18 @@ measured for 5 seeds in three ways:
   (`nengo_lmu.loihi.loihi_memory_kwargs`: the lead of Loihi's neurons less the
   chip's loop lag).
 
+Then an `LMU` learns to delay white noise with PES (``LMU_NETWORK``: theta =
+0.25 s, order 4, 100 neurons per memory dimension, 400 LIF hidden neurons, 6 s of
+learning, NRMSE over the next 2 s with learning off), on ``nengo.Simulator`` as
+made for it, and on the emulator prepared for Loihi (`loihi_memory_kwargs` and
+`nengo_lmu.loihi.prepare_lmu`), for the same seeds.
+
 Needs nengo_loihi 1.1 and numpy < 2 (its own virtual environment). From the
 repository root (about 20 minutes of CPU on 2 cores; ``--seeds 0`` for one seed):
 
     python benchmarks/loihi.py --out benchmarks/results
+
+(``--parts memories`` or ``--parts lmu`` for one part.)
 
 Writes ``loihi.json`` and ``loihi.png``.
 """
@@ -34,7 +42,14 @@ import matplotlib
 import nengo
 import numpy as np
 
-from nengo_lmu import LegendreMemory, evaluate_memory, legendre_readout, nrmse
+from nengo_lmu import (
+    LMU,
+    Delay,
+    LegendreMemory,
+    evaluate_memory,
+    legendre_readout,
+    nrmse,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -48,6 +63,21 @@ MEMORIES = ((3, 0.1, 0.01), (3, 0.2, 0.02), (4, 0.5, 0.05), (6, 1.0, 0.1))
 VARIANTS = ("reference", "emulator, plain", "emulator, prepared")
 # Simulated time after the first window (s).
 TESTED = 3.0
+# The LMU that learns a delay with PES (at a quarter of loihi_delay.py's time
+# scale): 400 LIF hidden neurons, 100 per memory dimension, PES for the first
+# ``learn_until`` seconds, tested with learning off after that.
+LMU_NETWORK = dict(
+    theta=0.25,
+    order=4,
+    tau=0.05,
+    n_hidden=400,
+    input_high=4.0,
+    input_rms=0.4,
+    delay=0.5,
+    duration=8.0,
+    learn_until=6.0,
+    learning_rate=1e-2,
+)
 
 
 def memory_options(variant, tau):
@@ -104,6 +134,69 @@ def run(variant, order, theta, tau, seed):
     ).item()
     lead = None if memory.lead is None else memory.lead.tolist()
     return dict(nrmse=error, cpu_s=cpu, lead=lead), estimate, exact
+
+
+def run_lmu(simulator, seed, learning_rate):
+    """NRMSE of an LMU that learns a delay with PES, learning off at the end."""
+    from nengo_lmu.loihi import loihi_memory_kwargs, prepare_lmu
+
+    theta, order, tau = LMU_NETWORK["theta"], LMU_NETWORK["order"], LMU_NETWORK["tau"]
+    high, rms = LMU_NETWORK["input_high"], LMU_NETWORK["input_rms"]
+    duration, learn_until = LMU_NETWORK["duration"], LMU_NETWORK["learn_until"]
+    emulator = simulator == "emulator"
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(
+            nengo.processes.WhiteSignal(duration, high=high, rms=rms, seed=seed)
+        )
+        options = dict(
+            synapse=tau,
+            input_process=nengo.processes.WhiteSignal(100.0, high=high, rms=rms),
+        )
+        if emulator:
+            options = loihi_memory_kwargs(min_coupling=MIN_COUPLING, **options)
+        else:
+            options.update(loop="direct", min_coupling=MIN_COUPLING)
+        lmu = LMU(
+            theta,
+            order,
+            LMU_NETWORK["n_hidden"],
+            size_out=1,
+            neuron_type=nengo.LIF(),
+            memory_neurons=N_NEURONS,
+            learning_rule_type=nengo.PES(learning_rate),
+            memory_kwargs=options,
+            radius=2 * rms,
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+        if emulator:
+            prepare_lmu(lmu)
+        target = nengo.Node(Delay(LMU_NETWORK["delay"] * theta))
+        nengo.Connection(stim, target, synapse=None)
+        gate = nengo.Node(lambda t, e: e if t < learn_until else 0 * e, size_in=1)
+        nengo.Connection(lmu.output, gate, synapse=None)
+        nengo.Connection(target, gate, transform=-1, synapse=None)
+        nengo.Connection(gate, lmu.error, synapse=None)
+        output = nengo.Node(lambda t, x: x, size_in=1)
+        nengo.Connection(lmu.output, output, synapse=None)
+        probes = nengo.Probe(output), nengo.Probe(target)
+    start = time.process_time()
+    if emulator:
+        import nengo_loihi
+
+        simulator = nengo_loihi.Simulator(
+            model, dt=DT, target="sim", progress_bar=False
+        )
+    else:
+        simulator = nengo.Simulator(model, dt=DT, progress_bar=False)
+    with simulator as sim:
+        sim.run(duration)
+    output, target = (sim.data[probe][:, 0] for probe in probes)
+    tested = slice(int(round(learn_until / DT)), None)
+    return dict(
+        nrmse=nrmse(output[tested], target[tested]).item(),
+        cpu_s=time.process_time() - start,
+    )
 
 
 def plot(results, traces, path):
@@ -176,7 +269,26 @@ def main(args):
         ratios={},
     )
     traces = {}
-    for order, theta, tau in MEMORIES:
+    if "lmu" in args.parts:
+        results["lmu"] = dict(network=LMU_NETWORK, runs={})
+        for simulator in ("reference", "emulator"):
+            runs = results["lmu"]["runs"][simulator] = []
+            for seed in args.seeds:
+                runs.append(
+                    dict(seed=seed, **run_lmu(simulator, seed, args.learning_rate))
+                )
+                print(
+                    f"LMU with PES, {simulator:9} seed {seed}  NRMSE "
+                    f"{runs[-1]['nrmse']:.4f}  cpu {runs[-1]['cpu_s']:.0f} s",
+                    flush=True,
+                )
+        medians = {
+            name: float(np.median([r["nrmse"] for r in runs]))
+            for name, runs in results["lmu"]["runs"].items()
+        }
+        results["lmu"]["ratio"] = medians["emulator"] / medians["reference"]
+        print(f"LMU with PES medians {medians}, ratio {results['lmu']['ratio']:.2f}")
+    for order, theta, tau in MEMORIES if "memories" in args.parts else ():
         key = f"order={order} theta={theta:g} tau={tau:g}"
         results["memories"][key] = {variant: [] for variant in VARIANTS}
         for seed in args.seeds:
@@ -198,8 +310,7 @@ def main(args):
             for variant, runs in results["memories"][key].items()
         }
         results["ratios"][key] = {
-            variant: medians[variant] / medians["reference"]
-            for variant in VARIANTS[1:]
+            variant: medians[variant] / medians["reference"] for variant in VARIANTS[1:]
         }
         print(
             f"{key:28} medians "
@@ -222,6 +333,12 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, help="folder for the JSON and PNG")
     parser.add_argument("--stem", default="loihi", help="file name, less suffix")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        "--parts", nargs="+", choices=["memories", "lmu"], default=["memories", "lmu"]
+    )
+    parser.add_argument(
+        "--learning-rate", type=float, default=LMU_NETWORK["learning_rate"]
+    )
     args = parser.parse_args()
     # The shared decoder cache may hold files written under numpy 2, which numpy 1
     # (that nengo_loihi's emulator needs) cannot read.

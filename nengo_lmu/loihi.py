@@ -346,8 +346,10 @@ def prepare_lmu(lmu):
                 if connection.post_obj is not memory.state:
                     continue
                 into_state = np.eye(memory.state.size_in)[:, connection.post_slice]
-                transform = state_to_output @ into_state @ np.atleast_2d(
-                    connection.transform.init
+                transform = (
+                    state_to_output
+                    @ into_state
+                    @ np.atleast_2d(connection.transform.init)
                 )
                 from_input = connection.pre_obj is memory.input
                 nengo.Connection(

@@ -266,9 +266,9 @@ def measure_memory(seeds=range(5)):
     for seed in seeds:
         prepared = memory_nrmse(seed, loihi_memory_kwargs())
         plain = memory_nrmse(seed, PLAIN_OPTIONS)
-        print(seed, dict(prepared=round(prepared, 4), plain=round(plain, 4)), flush=True)
-
-
+        print(
+            seed, dict(prepared=round(prepared, 4), plain=round(plain, 4)), flush=True
+        )
 
 
 # Whole-window NRMSE of a memory (order 4, theta = 0.25 s, Lowpass(0.05), 100
