@@ -3,9 +3,13 @@
 Skipped unless nengo_loihi is installed (it needs numpy < 2, so it has its own
 environment: see ``.ci/loihi.sh``). One network runs for ``DURATION`` seconds in
 ``nengo.Simulator`` and in the emulator (``nengo_loihi.Simulator(target="sim")``):
-a neural memory with the direct loop (``loop="direct"``, weak couplings dropped),
+a neural memory with the direct loop (``loop="direct"``, weak couplings dropped;
+on the emulator prepared for Loihi with `nengo_lmu.loihi.loihi_memory_kwargs`),
 and one ensemble representing its state whose decoded output learns with PES to
-delay the input by half the window, learning off for the last 3 s.
+delay the input by half the window, learning off for the last 3 s. Further
+tests: a memory prepared for Loihi against the same memory plain on the
+emulator, the lead it corrects, the options Loihi refuses, and an LMU prepared
+with `nengo_lmu.loihi.prepare_lmu` learning on the emulator.
 
 The bounds are measured values with a margin, not tolerances: the NRMSEs are
 deterministic for a seed on both simulators (the emulator's stochastic rounding
@@ -275,8 +279,13 @@ def measure_memory(seeds=range(5)):
 # neurons per dimension at 100 to 120 Hz, 2 s of 4 Hz white noise after its first
 # window) on the emulator, prepared for Loihi and plain (lead=None), measured for
 # seeds 0 to 4 (``python tests/test_loihi.py memory``).
-MEMORY_MEASURED = {"prepared": [], "plain": []}
-MEMORY_BOUND = None
+MEMORY_MEASURED = {
+    "prepared": [0.1531, 0.1519, 0.1356, 0.1645, 0.1709],
+    "plain": [0.248, 0.3368, 0.2662, 0.2783, 0.3225],
+}
+# The worst of the five plus a third, rounded; and prepared / plain measured at
+# most 0.62, asserted below 0.8.
+MEMORY_BOUND = 0.23
 
 
 def memory_nrmse(seed, options, duration=THETA + 2.0):
