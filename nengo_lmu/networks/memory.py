@@ -223,7 +223,8 @@ class LegendreMemory(nengo.Network):
     lead_calibration : nengo_lmu.calibration.LeadCalibration or None
         With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
         measured lead, the predicted error of each candidate correction and the
-        reason for the choice; otherwise None.
+        reason for the choice (with `~nengo_lmu.loihi.LoihiLead`: the lead of
+        Loihi's neurons and the correction for the chip); otherwise None.
     lag : int
         Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
         exact memory, 1 for the neural memory (its output is the synaptic estimate
