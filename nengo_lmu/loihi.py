@@ -256,7 +256,9 @@ def prepare_lmu(lmu):
       synapse. On Loihi every compartment filters all its input with one time
       constant, the largest asked for: the hidden neurons filter everything by
       the memory's synapse, so the input's share, already filtered on the host,
-      would be filtered twice. Now each share is filtered once.
+      would be filtered twice. Now each share is filtered once (nengo_loihi
+      warns ``tau_s is already set to ...``: the hidden compartments keep the
+      memory's time constant for the input's share too, as intended).
     - **The learned output** (``W_y``, from the hidden neurons) becomes a decoded
       connection from the hidden ensemble with the same weights as decoders
       (`nengo.solvers.NoSolver`): nengo_loihi learns with PES only on decoded

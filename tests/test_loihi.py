@@ -70,19 +70,19 @@ SEED = 0
 # the delay after its first second, and of the emulator's memory readout against
 # the reference simulator's.
 MEASURED = {
-    "reference learned": [0.1852, 0.2146, 0.325, 0.1915, 0.3112],
-    "reference memory": [0.1469, 0.1146, 0.1988, 0.2085, 0.1651],
-    "emulator learned": [0.2346, 0.1933, 0.2955, 0.2052, 0.3906],
-    "emulator memory": [0.3327, 0.2936, 0.3369, 0.3835, 0.3463],
-    "emulator error": [0.3394, 0.2976, 0.3529, 0.4054, 0.3431],
+    "reference learned": [0.1867, 0.2146, 0.3213, 0.1972, 0.3052],
+    "reference memory": [0.1443, 0.1097, 0.1993, 0.1995, 0.1638],
+    "emulator learned": [0.2522, 0.2728, 0.2771, 0.2164, 0.35],
+    "emulator memory": [0.1992, 0.1655, 0.2375, 0.2343, 0.2107],
+    "emulator error": [0.1318, 0.1331, 0.1346, 0.1421, 0.137],
 }
 # The worst of the five plus a third, rounded: what a test asserts.
 BOUNDS = {
     "reference learned": 0.43,
-    "reference memory": 0.28,
-    "emulator learned": 0.52,
-    "emulator memory": 0.51,
-    "emulator error": 0.54,
+    "reference memory": 0.27,
+    "emulator learned": 0.47,
+    "emulator memory": 0.32,
+    "emulator error": 0.19,
 }
 
 
@@ -422,6 +422,8 @@ def lmu_network(seed, learning_rule_type=nengo.PES(1e-2), memory_kwargs=None, **
 
 
 @pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+# intended: the hidden compartments filter the input's share with the memory's tau
+@pytest.mark.filterwarnings("ignore:tau_s is already set to 0.05")
 def test_prepared_lmu_learns_on_emulator():
     """A prepared LMU builds on the emulator and PES changes its output."""
     model, lmu, stim = lmu_network(SEED)
