@@ -26,8 +26,10 @@ of ensembles, each through its own decode neurons, and cannot discretise the
 weights of those whose coupling is small (``BuildError: Could not find appropriate
 weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
-dropped (``min_coupling``), in both simulators. See
-``docs/backend_loihi.rst``.
+dropped (``min_coupling``), in both simulators. On the emulator the memory is
+prepared for Loihi (`nengo_lmu.loihi.loihi_memory_kwargs`: the lead of Loihi's
+neurons less the chip's loop lag is corrected; ``--no-prepared``: as made for
+nengo.Simulator). See ``docs/backend_loihi.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
 ``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10
@@ -51,6 +53,7 @@ import nengo
 import numpy as np
 
 from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
+from nengo_lmu.loihi import loihi_memory_kwargs
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -62,8 +65,12 @@ DELAY = 0.5  # relative delay r of the target u(t - r theta)
 LEARN_FRACTION = 0.8
 
 
-def build(args, duration):
-    """The network; returns it, its probes and the memory."""
+def build(args, duration, prepared=False):
+    """The network; returns it, its probes and the memory.
+
+    ``prepared``: the memory prepared for Loihi (`loihi_memory_kwargs`), for the
+    emulator; otherwise as made for nengo.Simulator (``lead="auto"``).
+    """
     learn_until = LEARN_FRACTION * duration
     neuron_type = {
         "lif": nengo.LIF(),
@@ -86,8 +93,11 @@ def build(args, duration):
             synapse=TAU,
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
-            loop="direct",
-            min_coupling=args.min_coupling,
+            **(
+                loihi_memory_kwargs(min_coupling=args.min_coupling)
+                if prepared
+                else dict(loop="direct", min_coupling=args.min_coupling)
+            ),
         )
         nengo.Connection(stim, memory.input, synapse=None)
         # The memory's own linear readout of the delay, in the represented basis
@@ -169,7 +179,9 @@ def build(args, duration):
 def run(Simulator, args, duration, **sim_kwargs):
     learn_until = LEARN_FRACTION * duration
     start = time.perf_counter()
-    model, probes, memory = build(args, duration)
+    model, probes, memory = build(
+        args, duration, prepared=args.prepared and Simulator is not nengo.Simulator
+    )
     with Simulator(model, dt=DT, progress_bar=False, **sim_kwargs) as sim:
         built = time.perf_counter()
         sim.run(duration)
@@ -265,6 +277,7 @@ def main(args):
         anneal=args.anneal,
         synapse=args.synapse,
         pes_error_scale=args.pes_error_scale,
+        prepared=args.prepared,
         network=dict(
             theta=THETA,
             order=ORDER,
@@ -388,6 +401,13 @@ if __name__ == "__main__":
         help="skip the bound (the linear readout, no learning)",
     )
     parser.add_argument("--quick", action="store_true", help="15 s runs")
+    parser.add_argument(
+        "--no-prepared",
+        dest="prepared",
+        action="store_false",
+        help="run the emulator with the memory as made for nengo.Simulator, not "
+        "prepared for Loihi (loihi_memory_kwargs)",
+    )
     args = parser.parse_args()
     # The shared decoder cache may hold files written under numpy 2, which numpy 1
     # (that nengo_loihi's emulator needs) cannot read.

@@ -3,9 +3,13 @@
 Skipped unless nengo_loihi is installed (it needs numpy < 2, so it has its own
 environment: see ``.ci/loihi.sh``). One network runs for ``DURATION`` seconds in
 ``nengo.Simulator`` and in the emulator (``nengo_loihi.Simulator(target="sim")``):
-a neural memory with the direct loop (``loop="direct"``, weak couplings dropped),
+a neural memory with the direct loop (``loop="direct"``, weak couplings dropped;
+on the emulator prepared for Loihi with `nengo_lmu.loihi.loihi_memory_kwargs`),
 and one ensemble representing its state whose decoded output learns with PES to
-delay the input by half the window, learning off for the last 3 s.
+delay the input by half the window, learning off for the last 3 s. Further
+tests: a memory prepared for Loihi against the same memory plain on the
+emulator, the lead it corrects, the options Loihi refuses, and an LMU prepared
+with `nengo_lmu.loihi.prepare_lmu` learning on the emulator.
 
 The bounds are measured values with a margin, not tolerances: the NRMSEs are
 deterministic for a seed on both simulators (the emulator's stochastic rounding
@@ -21,7 +25,20 @@ import nengo
 import numpy as np
 import pytest
 
-from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
+from nengo_lmu import (
+    LMU,
+    Delay,
+    LegendreMemory,
+    evaluate_memory,
+    legendre_readout,
+    nrmse,
+)
+from nengo_lmu.loihi import (
+    LoihiLead,
+    loihi_memory_kwargs,
+    loihi_neuron_type,
+    prepare_lmu,
+)
 
 with warnings.catch_warnings():
     # nengo_loihi 1.1 warns that it was not tested with nengo 4
@@ -53,24 +70,27 @@ SEED = 0
 # the delay after its first second, and of the emulator's memory readout against
 # the reference simulator's.
 MEASURED = {
-    "reference learned": [0.1852, 0.2146, 0.325, 0.1915, 0.3112],
-    "reference memory": [0.1469, 0.1146, 0.1988, 0.2085, 0.1651],
-    "emulator learned": [0.2346, 0.1933, 0.2955, 0.2052, 0.3906],
-    "emulator memory": [0.3327, 0.2936, 0.3369, 0.3835, 0.3463],
-    "emulator error": [0.3394, 0.2976, 0.3529, 0.4054, 0.3431],
+    "reference learned": [0.1867, 0.2146, 0.3213, 0.1972, 0.3052],
+    "reference memory": [0.1443, 0.1097, 0.1993, 0.1995, 0.1638],
+    "emulator learned": [0.2522, 0.2728, 0.2771, 0.2164, 0.35],
+    "emulator memory": [0.1992, 0.1655, 0.2375, 0.2343, 0.2107],
+    "emulator error": [0.1318, 0.1331, 0.1346, 0.1421, 0.137],
 }
 # The worst of the five plus a third, rounded: what a test asserts.
 BOUNDS = {
     "reference learned": 0.43,
-    "reference memory": 0.28,
-    "emulator learned": 0.52,
-    "emulator memory": 0.51,
-    "emulator error": 0.54,
+    "reference memory": 0.27,
+    "emulator learned": 0.47,
+    "emulator memory": 0.32,
+    "emulator error": 0.19,
 }
 
 
-def build(seed):
-    """The network and its probes."""
+def build(seed, simulator="reference"):
+    """The network and its probes; the memory prepared for the emulator there."""
+    options = dict(loop="direct", min_coupling=MIN_COUPLING)
+    if simulator == "emulator":
+        options = loihi_memory_kwargs(min_coupling=MIN_COUPLING)
     with nengo.Network(seed=seed) as model:
         # Loihi's neurons spike at most once per step: rates as set_defaults()
         model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
@@ -84,8 +104,7 @@ def build(seed):
             synapse=TAU,
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
-            loop="direct",
-            min_coupling=MIN_COUPLING,
+            **options,
         )
         nengo.Connection(stim, memory.input, synapse=None)
         target = nengo.Node(Delay(DELAY * THETA))
@@ -131,7 +150,7 @@ def build(seed):
 
 def simulate(simulator, seed):
     """The memory's decoded delay, and the NRMSEs of the delays (learning off)."""
-    model, probes = build(seed)
+    model, probes = build(seed, simulator)
     if simulator == "emulator":
         sim = nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False)
     else:
@@ -244,5 +263,204 @@ def measure(seeds=range(5)):
         print(seed, row, flush=True)
 
 
+def measure_memory(seeds=range(5)):
+    """Print the memory NRMSEs for several seeds (to set MEMORY_BOUND)."""
+    nengo.rc.set("decoder_cache", "enabled", "False")
+    warnings.simplefilter("ignore")
+    for seed in seeds:
+        prepared = memory_nrmse(seed, loihi_memory_kwargs())
+        plain = memory_nrmse(seed, PLAIN_OPTIONS)
+        print(
+            seed, dict(prepared=round(prepared, 4), plain=round(plain, 4)), flush=True
+        )
+
+
+# Whole-window NRMSE of a memory (order 4, theta = 0.25 s, Lowpass(0.05), 100
+# neurons per dimension at 100 to 120 Hz, 2 s of 4 Hz white noise after its first
+# window) on the emulator, prepared for Loihi and plain (lead=None), measured for
+# seeds 0 to 4 (``python tests/test_loihi.py memory``).
+MEMORY_MEASURED = {
+    "prepared": [0.1531, 0.1519, 0.1356, 0.1645, 0.1709],
+    "plain": [0.248, 0.3368, 0.2662, 0.2783, 0.3225],
+}
+# The worst of the five plus a third, rounded; and prepared / plain measured at
+# most 0.62, asserted below 0.8.
+MEMORY_BOUND = 0.23
+
+
+def memory_nrmse(seed, options, duration=THETA + 2.0):
+    """Whole-window NRMSE of a spiking memory on the emulator."""
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(
+            nengo.processes.WhiteSignal(duration, high=1 / THETA, rms=0.5, seed=seed)
+        )
+        memory = LegendreMemory(
+            THETA,
+            ORDER,
+            n_neurons=N_NEURONS,
+            neuron_type=nengo.LIF(),
+            synapse=TAU,
+            dt=DT,
+            **options,
+        )
+        nengo.Connection(stim, memory.input, synapse=None)
+        output = nengo.Node(lambda t, x: x, size_in=ORDER)
+        nengo.Connection(memory.output, output, synapse=None)
+        probes = nengo.Probe(output), nengo.Probe(stim)
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+        sim.run(duration)
+    estimate, inputs = (sim.data[probe] for probe in probes)
+    exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
+    window = legendre_readout(ORDER, np.linspace(0, 1, 100))
+    tested = slice(int(round(THETA / DT)), None)
+    estimate = (estimate[memory.lag :] @ window.T)[tested]
+    exact = (exact[: len(exact) - memory.lag] @ window.T)[tested]
+    return nrmse(estimate.ravel(), exact.ravel()).item()
+
+
+PLAIN_OPTIONS = dict(loop="direct", min_coupling=MIN_COUPLING, lead=None)
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+def test_prepared_memory_beats_plain():
+    """The memory prepared for Loihi is more accurate on the emulator than plain."""
+    prepared = memory_nrmse(SEED, loihi_memory_kwargs())
+    plain = memory_nrmse(SEED, PLAIN_OPTIONS)
+    assert prepared < MEMORY_BOUND
+    assert prepared < 0.8 * plain
+
+
+def test_lead_measured_on_loihi_neurons():
+    """LoihiLead corrects the lead of Loihi's neurons less the chip's lag."""
+    lead = LoihiLead()
+    memory = LegendreMemory(
+        THETA,
+        ORDER,
+        n_neurons=N_NEURONS,
+        neuron_type=nengo.LIF(),
+        synapse=TAU,
+        ens_kwargs=dict(max_rates=nengo.dists.Uniform(100, 120)),
+        add_to_container=False,
+        **loihi_memory_kwargs(),
+    )
+    calibration = memory.lead_calibration
+    assert np.allclose(calibration.lead, calibration.measured - lead.lag(DT))
+    assert "LoihiLIF" in calibration.reason
+    # Loihi's neurons lead their input (a few ms at these rates)
+    assert np.all((calibration.measured > 0.002) & (calibration.measured < 0.008))
+    # and what is corrected is not the lead of nengo's LIF
+    nengo_lif = LegendreMemory(
+        THETA,
+        ORDER,
+        n_neurons=N_NEURONS,
+        neuron_type=nengo.LIF(),
+        synapse=TAU,
+        ens_kwargs=dict(max_rates=nengo.dists.Uniform(100, 120)),
+        add_to_container=False,
+        loop="direct",
+        min_coupling=MIN_COUPLING,
+    )
+    assert not np.allclose(calibration.measured, nengo_lif.lead_calibration.measured)
+    assert np.all(memory.lead < 0)
+
+
+@pytest.mark.parametrize(
+    "options, attr",
+    [
+        (dict(synapse=nengo.Alpha(0.05)), "synapse"),
+        (dict(synapse=0.005), "synapse"),
+        (dict(loop="state"), "loop"),
+        (dict(neuron_type=nengo.LIFRate()), "neuron_type"),
+        (dict(neuron_type=nengo.AdaptiveLIF()), "neuron_type"),
+        (dict(neuron_type=nengo.Izhikevich()), "neuron_type"),
+    ],
+)
+def test_memory_refuses_what_loihi_lacks(options, attr):
+    """Options Loihi cannot run are refused when the memory is made."""
+    options = {"neuron_type": nengo.LIF(), "synapse": TAU, **options}
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        LegendreMemory(
+            THETA, ORDER, n_neurons=10, add_to_container=False,
+            **loihi_memory_kwargs(**options),
+        )  # fmt: skip
+    assert error.value.attr == attr
+    assert isinstance(error.value.obj, LegendreMemory)
+
+
+def test_loihi_neuron_type():
+    """nengo's types map to nengo_loihi's with the same parameters."""
+    lif = loihi_neuron_type(nengo.LIF(tau_rc=0.03, tau_ref=0.001))
+    assert isinstance(lif, nengo_loihi.neurons.LoihiLIF)
+    assert (lif.tau_rc, lif.tau_ref) == (0.03, 0.001)
+    relu = loihi_neuron_type(nengo.SpikingRectifiedLinear(amplitude=0.5))
+    assert isinstance(relu, nengo_loihi.neurons.LoihiSpikingRectifiedLinear)
+    assert relu.amplitude == 0.5
+
+
+def lmu_network(seed, learning_rule_type=nengo.PES(1e-2), memory_kwargs=None, **kwargs):
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(nengo.processes.WhiteSignal(2.0, high=HIGH, rms=RMS))
+        lmu = LMU(
+            THETA,
+            ORDER,
+            100,
+            size_out=1,
+            neuron_type=nengo.LIF(),
+            memory_neurons=20,
+            learning_rule_type=learning_rule_type,
+            memory_kwargs=(
+                loihi_memory_kwargs(synapse=TAU)
+                if memory_kwargs is None
+                else memory_kwargs
+            ),
+            **kwargs,
+        )
+        nengo.Connection(stim, lmu.input, synapse=None)
+    return model, lmu, stim
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+# intended: the hidden compartments filter the input's share with the memory's tau
+@pytest.mark.filterwarnings("ignore:tau_s is already set to 0.05")
+def test_prepared_lmu_learns_on_emulator():
+    """A prepared LMU builds on the emulator and PES changes its output."""
+    model, lmu, stim = lmu_network(SEED)
+    with model:
+        prepare_lmu(lmu)
+        target = nengo.Node(size_in=1)
+        nengo.Connection(stim, target, synapse=None)
+        nengo.Connection(lmu.output, lmu.error, synapse=None)
+        nengo.Connection(target, lmu.error, transform=-1, synapse=None)
+        output = nengo.Node(lambda t, x: x, size_in=1)
+        nengo.Connection(lmu.output, output, synapse=None)
+        probe = nengo.Probe(output)
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+        sim.run(1.0)
+    # the output starts at 0 and learns to follow the input
+    assert np.all(np.isfinite(sim.data[probe]))
+    assert np.std(sim.data[probe][500:]) > 0.01
+
+
+@pytest.mark.parametrize(
+    "kwargs, attr",
+    [
+        (dict(memory_kwargs=dict(loop="direct", min_coupling=0.05)), "memory_kwargs"),
+        (dict(input_to_hidden=True), "input_to_hidden"),
+        (dict(learning_rule_type=nengo.RLS()), "learning_rule_type"),
+    ],
+)
+def test_prepare_lmu_refuses(kwargs, attr):
+    """prepare_lmu names what Loihi cannot run."""
+    _, lmu, _ = lmu_network(SEED, **kwargs)
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        prepare_lmu(lmu)
+    assert error.value.attr == attr
+    assert error.value.obj is lmu
+
+
 if __name__ == "__main__":
-    measure()
+    import sys
+
+    measure_memory() if sys.argv[1:] == ["memory"] else measure()

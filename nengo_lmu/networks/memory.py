@@ -191,14 +191,17 @@ class LegendreMemory(nengo.Network):
         than this in magnitude are dropped (>= 0; 0 keeps all). Loihi cannot
         discretise the weights of a connection that carries only a weak
         coupling; dropping them changes the memory slightly (measure it).
-    lead : "auto", None, float or (order,) array_like, optional
+    lead : "auto", None, float, (order,) array_like or LoihiLead, optional
         Lead of the spiking ensembles' decoded feedback to correct, in seconds.
         ``"auto"`` (the default) measures it and corrects only as much as is
         predicted to help, choosing the ensembles' radius and the decoders'
         regularisation with it (see above; nothing for rate neurons or other
-        synapses); None uses the plain mapping, radius and solver; numbers (one, or one per state
-        dimension, each smaller than the ``Lowpass`` tau in magnitude) are
-        corrected as given, for spiking neurons and a ``Lowpass`` synapse only.
+        synapses); None uses the plain mapping, radius and solver; numbers (one,
+        or one per state dimension, each smaller than the ``Lowpass`` tau in
+        magnitude) are corrected as given, for spiking neurons and a ``Lowpass``
+        synapse only. `nengo_lmu.loihi.LoihiLead` measures it for the
+        nengo_loihi emulator and chip instead (see
+        `~nengo_lmu.loihi.loihi_memory_kwargs`).
     ens_kwargs : dict, optional
         Further arguments of every ensemble of a neural memory, as
         `nengo.Ensemble` takes them (``max_rates``, ``intercepts``, ``radius`` in
@@ -239,7 +242,8 @@ class LegendreMemory(nengo.Network):
     lead_calibration : nengo_lmu.calibration.LeadCalibration or None
         With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
         measured lead, the predicted error of each candidate correction and the
-        reason for the choice; otherwise None.
+        reason for the choice (with `~nengo_lmu.loihi.LoihiLead`: the lead of
+        Loihi's neurons and the correction for the chip); otherwise None.
     lag : int
         Steps by which ``output`` trails the exact state :math:`m[k]`: 0 for the
         exact memory, 1 for the neural memory (its output is the synaptic estimate
@@ -447,6 +451,10 @@ class LegendreMemory(nengo.Network):
         """The ``lead`` argument: "auto", None, or seconds per state dimension."""
         if lead is None or (isinstance(lead, str) and lead == "auto"):
             return lead
+        if hasattr(lead, "measure_lead"):
+            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead)
+            lead.check_memory(self, neuron_type, synapse)
+            return lead
         if isinstance(lead, str):
             raise ValidationError(
                 f"must be 'auto', None or leads in seconds (got {lead!r})",
@@ -533,6 +541,10 @@ class LegendreMemory(nengo.Network):
             ensemble_args["radius"] = self.lead_calibration.radius
         elif isinstance(lead, np.ndarray):
             self.lead = lead
+        elif lead is not None and not isinstance(lead, str):
+            self.lead_calibration = lead.measure_lead(self, Ad, Bd, synapse.tau)
+            self.lead = self.lead_calibration.lead
+            solver = self.lead_calibration.solver
         if np.any(self.lead != 0):
             mapping = lead_correction(mapping, self.lead, synapse.tau)
 
@@ -611,7 +623,9 @@ class LegendreMemory(nengo.Network):
         }
         return {**configured, "radius": 1.0 / STATE_RMS, **self.ens_kwargs}
 
-    def _measure_lead(self, Ad, Bd, tau, solvers, ensemble_seeds):
+    def _measure_lead(
+        self, Ad, Bd, tau, solvers, ensemble_seeds=None, neuron_type=None
+    ):
         """Measure the lead and choose the correction that helps (`calibrate_lead`).
 
         Ensembles like the memory's are driven by the states they will represent
@@ -629,9 +643,11 @@ class LegendreMemory(nengo.Network):
         # A smaller radius is tried only on the memory's own neurons (a seeded
         # memory) and a sample of many windows: whether it saturates them too
         # often depends on both. The user's radius is kept.
+        if ensemble_seeds is not None and ensemble_seeds[0] is None:
+            ensemble_seeds = None
         if (
             "radius" not in self.ens_kwargs
-            and ensemble_seeds[0] is not None
+            and ensemble_seeds is not None
             and LEAD_CALIBRATION_TIME >= RADIUS_MIN_WINDOWS * self.theta
         ):
             radii = tuple(fraction * radius for fraction in RADIUS_FRACTIONS)
@@ -644,12 +660,12 @@ class LegendreMemory(nengo.Network):
             tau=tau,
             dt=self.dt,
             n_neurons=self.n_neurons,
-            neuron_type=self.neuron_type,
+            neuron_type=self.neuron_type if neuron_type is None else neuron_type,
             ensemble_args=self._ensemble_args,
             solvers=solvers,
             seed=rng.randint(2**31),
             radii=radii,
-            ensemble_seeds=None if ensemble_seeds[0] is None else ensemble_seeds,
+            ensemble_seeds=ensemble_seeds,
         )
 
     def add_output(

@@ -1,0 +1,383 @@
+r"""Neural Legendre memories prepared for nengo_loihi (the Loihi chip and its emulator).
+
+A neural `~nengo_lmu.LegendreMemory` maps its recurrence onto its ``Lowpass``
+synapse for the loop nengo's reference simulator runs. nengo_loihi runs another
+loop (read from nengo_loihi 1.1's builder and emulator, and measured: see
+:doc:`/backend_loihi`):
+
+- every decoded connection between ensembles passes through spiking *decode
+  neurons*: the connection's ``Lowpass`` filters their input, and the target
+  compartment filters their spikes again with ``Model.decode_tau`` (5 ms),
+  one step later. The loop therefore lags its mapping by about
+  ``decode_tau`` plus a few steps, which slows the memory down (its window
+  stretches);
+- its neurons are nengo_loihi's discretised ones (`LoihiLIF`), which, at the
+  100 to 120 Hz the chip is used at, decode their input about 3 to 5 ms early,
+  as nengo's LIF does.
+
+`LoihiLead` measures the neurons' lead on the neuron model the chip runs (the
+lead calibration of `~nengo_lmu.calibration.calibrate_lead`, with
+``nengo_loihi.neurons.LoihiLIF`` or ``LoihiSpikingRectifiedLinear`` in the
+reference simulator), subtracts the chip's lag, and corrects the net lead
+(`~nengo_lmu.lead_correction`). Nothing measured on nengo's own neurons is used.
+`loihi_memory_kwargs` gives the memory options that build on nengo_loihi.
+
+nengo_loihi is imported only when a memory is prepared.
+"""
+
+import warnings
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.calibration import LeadCalibration
+from nengo_lmu.validation import check_nonnegative
+
+# nengo_loihi's Model.decode_tau (s): the filter on decode neurons' spikes.
+DECODE_TAU = 0.005
+# Steps the chip's decoded loop lags its mapping besides ``decode_tau``: one
+# step for the decode neurons' relay and about two for their spike timing (fitted
+# on the emulator, see docs/backend_loihi.rst).
+CHIP_LAG_STEPS = 3
+# The smallest coupling (entry of the recurrent transform) whose decode neurons'
+# weights nengo_loihi 1.1 could discretise at 100 neurons, 100 to 120 Hz.
+MIN_COUPLING = 0.05
+# Neuron types the chip runs, and the nengo_loihi neuron model each runs as.
+LOIHI_NEURON_TYPES = ("LIF", "SpikingRectifiedLinear")
+
+
+def loihi_neuron_type(neuron_type, obj=None):
+    """The nengo_loihi neuron model that Loihi runs ``neuron_type`` as.
+
+    Parameters
+    ----------
+    neuron_type : nengo.neurons.NeuronType
+        ``nengo.LIF`` or ``nengo.SpikingRectifiedLinear`` (or nengo_loihi's
+        ``LoihiLIF`` / ``LoihiSpikingRectifiedLinear``, returned as they are).
+    obj : object, optional
+        The object whose neuron type it is, named in errors.
+
+    Returns
+    -------
+    nengo.neurons.NeuronType
+        ``LoihiLIF`` or ``LoihiSpikingRectifiedLinear`` with the same parameters.
+
+    Examples
+    --------
+    >>> loihi_neuron_type(nengo.LIF(tau_rc=0.03))  # doctest: +SKIP
+    LoihiLIF(tau_rc=0.03)
+    """
+    from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear
+
+    if isinstance(neuron_type, (LoihiLIF, LoihiSpikingRectifiedLinear)):
+        return neuron_type
+    if type(neuron_type) is nengo.LIF:
+        return LoihiLIF(
+            tau_rc=neuron_type.tau_rc,
+            tau_ref=neuron_type.tau_ref,
+            min_voltage=neuron_type.min_voltage,
+            amplitude=neuron_type.amplitude,
+        )
+    if type(neuron_type) is nengo.SpikingRectifiedLinear:
+        return LoihiSpikingRectifiedLinear(amplitude=neuron_type.amplitude)
+    raise ValidationError(
+        f"must be a neuron type Loihi runs, nengo.LIF or "
+        f"nengo.SpikingRectifiedLinear (got {neuron_type}); Loihi has no rate "
+        "neurons and no other spiking models",
+        attr="neuron_type",
+        obj=obj,
+    )
+
+
+class LoihiLead:
+    """The ``lead`` of a neural `~nengo_lmu.LegendreMemory` that runs on nengo_loihi.
+
+    Pass it as ``lead=LoihiLead()`` (or use `loihi_memory_kwargs`). When the memory
+    is made, it checks that the memory can build on Loihi (a ``Lowpass``
+    synapse, ``loop="direct"``, a spiking neuron type Loihi has) and raises a
+    `~nengo.exceptions.ValidationError` naming the memory otherwise. It then
+    measures the lead of the memory's ensembles as Loihi's neurons
+    (`loihi_neuron_type`, stepped in the reference simulator: what the emulator
+    computes), and corrects the net lead of the chip's loop: that lead minus
+    ``chip_lag``, the lag the decode neurons add to every decoded connection.
+
+    Parameters
+    ----------
+    decode_tau : float, optional
+        nengo_loihi's ``Model.decode_tau`` (s) of the simulator that will run the
+        memory (0.005 by default, as nengo_loihi's).
+    chip_lag : float, optional
+        Lag of the chip's decoded loop behind the mapping's (s); by default
+        ``decode_tau + CHIP_LAG_STEPS * dt``.
+
+    Examples
+    --------
+    >>> from nengo_lmu import LegendreMemory
+    >>> memory = LegendreMemory(  # doctest: +SKIP
+    ...     0.5, 4, n_neurons=100, neuron_type=nengo.LIF(), synapse=0.05,
+    ...     loop="direct", min_coupling=0.05, lead=LoihiLead(),
+    ...     add_to_container=False)
+    >>> memory.lead_calibration.reason  # doctest: +SKIP
+    'lead of LoihiLIF(), less the chip lag of 8 ms'
+    """
+
+    def __init__(self, decode_tau=DECODE_TAU, chip_lag=None):
+        self.decode_tau = check_nonnegative(decode_tau, "decode_tau", obj=self)
+        self.chip_lag = (
+            None if chip_lag is None else check_nonnegative(chip_lag, "chip_lag")
+        )
+
+    def __repr__(self):
+        chip_lag = "" if self.chip_lag is None else f", chip_lag={self.chip_lag!r}"
+        return f"LoihiLead(decode_tau={self.decode_tau!r}{chip_lag})"
+
+    def lag(self, dt):
+        """The chip's loop lag (s) for time step ``dt``."""
+        if self.chip_lag is not None:
+            return self.chip_lag
+        return self.decode_tau + CHIP_LAG_STEPS * dt
+
+    def check_memory(self, memory, neuron_type, synapse):
+        """Refuse a memory that cannot build on Loihi (before anything is built)."""
+        memory._loihi_lead = self  # what prepare_lmu checks
+        if memory.n_neurons is None:
+            return  # the exact memory runs on the host
+        if neuron_type is nengo.params.Default:
+            neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
+        loihi_neuron_type(neuron_type, obj=memory)
+        if type(synapse) is not nengo.Lowpass:
+            raise ValidationError(
+                f"must be a Lowpass on Loihi (got {synapse}): each Loihi "
+                "compartment filters its input with one exponential; pass a time "
+                "constant such as synapse=0.05",
+                attr="synapse",
+                obj=memory,
+            )
+        if synapse.tau <= self.lag(memory.dt):
+            raise ValidationError(
+                f"must be slower than the chip's loop lag of "
+                f"{self.lag(memory.dt) * 1e3:.3g} ms on Loihi (got tau="
+                f"{synapse.tau:g} s); use 0.01 s or more",
+                attr="synapse",
+                obj=memory,
+            )
+        if memory.loop != "direct":
+            raise ValidationError(
+                f"must be 'direct' on Loihi (got {memory.loop!r}): nengo_loihi "
+                "replaces the state Node of loop='state' by a decoded connection "
+                "for every pair of ensembles, whose weak couplings it cannot "
+                "discretise",
+                attr="loop",
+                obj=memory,
+            )
+
+    def measure_lead(self, memory, Ad, Bd, tau):
+        """Measure Loihi's neurons' lead and return the correction (a `LeadCalibration`)."""
+        neuron_type = loihi_neuron_type(memory.neuron_type, obj=memory)
+        solver = nengo.solvers.LstsqL2(reg=0.01)
+        with warnings.catch_warnings():
+            # nengo_loihi 1.1 warns that it was not tested with nengo 4
+            warnings.filterwarnings("ignore", "This version of `nengo_loihi`")
+            calibration = memory._measure_lead(
+                Ad, Bd, tau, (solver,), neuron_type=neuron_type
+            )
+        measured = calibration.measured
+        lead = measured - self.lag(memory.dt)
+        reason = (
+            f"lead of {neuron_type} less the chip's lag of "
+            f"{self.lag(memory.dt) * 1e3:.3g} ms"
+        )
+        if not np.all(np.abs(lead) < 0.5 * tau):
+            lead = np.clip(lead, -0.5 * tau, 0.5 * tau)
+            reason += f" (clipped to half of tau={tau:g} s)"
+        return LeadCalibration(
+            lead=lead,
+            measured=measured,
+            scale=1.0,
+            scales=(1.0,),
+            predicted_nrmse=(float("nan"),),
+            solver=solver,
+            solvers=(solver,),
+            predicted_by_solver=((float("nan"),),),
+            reason=reason,
+        )
+
+
+def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwargs):
+    """Options of a `~nengo_lmu.LegendreMemory` (or an LMU's ``memory_kwargs``) for Loihi.
+
+    ``loop="direct"``, ``min_coupling`` and ``lead=LoihiLead(decode_tau)``; any
+    other memory options in ``kwargs`` are passed on (``synapse``,
+    ``neuron_type``, ...). The memory checks them against Loihi when it is made.
+
+    Parameters
+    ----------
+    decode_tau : float, optional
+        nengo_loihi's ``Model.decode_tau`` (s).
+    min_coupling : float, optional
+        Couplings below this are dropped (see `~nengo_lmu.LegendreMemory`):
+        nengo_loihi 1.1 cannot discretise weaker ones at 100 neurons per
+        dimension and 100 to 120 Hz.
+    **kwargs
+        Further `~nengo_lmu.LegendreMemory` options.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import nengo
+    >>> from nengo_lmu import LegendreMemory
+    >>> with nengo.Network() as model:  # doctest: +SKIP
+    ...     model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+    ...     memory = LegendreMemory(
+    ...         0.5, 4, n_neurons=100, neuron_type=nengo.LIF(),
+    ...         **loihi_memory_kwargs(synapse=0.05))
+    >>> with nengo_loihi.Simulator(model, target="sim") as sim:  # doctest: +SKIP
+    ...     sim.run(1.0)
+    """
+    options = dict(
+        loop="direct", min_coupling=min_coupling, lead=LoihiLead(decode_tau=decode_tau)
+    )
+    options.update(kwargs)
+    return options
+
+
+def prepare_lmu(lmu):
+    """Rewire an `~nengo_lmu.LMU` for nengo_loihi, in place; returns it.
+
+    Two of the LMU's connections change, computing the same thing:
+
+    - **The memory's input to the hidden layer** (``W_m``, from the memory's
+      ``output``) becomes one connection from each memory ensemble (through the
+      memory's synapse, as before) and one from the memory's input with no
+      synapse. On Loihi every compartment filters all its input with one time
+      constant, the largest asked for: the hidden neurons filter everything by
+      the memory's synapse, so the input's share, already filtered on the host,
+      would be filtered twice. Now each share is filtered once (nengo_loihi
+      warns ``tau_s is already set to ...``: the hidden compartments keep the
+      memory's time constant for the input's share too, as intended).
+    - **The learned output** (``W_y``, from the hidden neurons) becomes a decoded
+      connection from the hidden ensemble with the same weights as decoders
+      (`nengo.solvers.NoSolver`): nengo_loihi learns with PES only on decoded
+      connections from an ensemble. ``error`` feeds its rule.
+
+    Prepare the LMU last: after `~nengo_lmu.LMU.fit` or training, whose weights
+    it reads (``weight_connections`` no longer holds ``"W_m"`` and ``"W_y"``).
+
+    Parameters
+    ----------
+    lmu : nengo_lmu.LMU
+        A spiking LMU whose neural memory was made with `loihi_memory_kwargs`
+        (``memory_kwargs=loihi_memory_kwargs(...)``), or with the exact memory;
+        without ``input_to_hidden`` and ``hidden_to_hidden`` (the hidden
+        compartments would filter those inputs by the memory's synapse too).
+
+    Returns
+    -------
+    nengo_lmu.LMU
+
+    Examples
+    --------
+    >>> import nengo
+    >>> from nengo_lmu import LMU
+    >>> with nengo.Network() as model:  # doctest: +SKIP
+    ...     lmu = LMU(0.25, 4, 400, size_out=1, neuron_type=nengo.LIF(),
+    ...               memory_neurons=100, learning_rule_type=nengo.PES(1e-4),
+    ...               memory_kwargs=loihi_memory_kwargs(synapse=0.05))
+    ...     prepare_lmu(lmu)
+    """
+    from nengo_lmu.networks.lmu import LMU
+
+    if not isinstance(lmu, LMU):
+        raise ValidationError(
+            f"must be an nengo_lmu.LMU (got {lmu!r})", attr="lmu", obj=lmu
+        )
+    if "W_m" not in lmu.weight_connections or "W_y" not in lmu.weight_connections:
+        raise ValidationError(
+            "is already prepared for Loihi, or has no learned output (size_out=None)",
+            attr="weight_connections",
+            obj=lmu,
+        )
+    loihi_neuron_type(lmu.neuron_type, obj=lmu)
+    for name, option in (("W_x", "input_to_hidden"), ("W_h", "hidden_to_hidden")):
+        if name in lmu.weight_connections:
+            raise ValidationError(
+                "must be False on Loihi: the hidden compartments filter all their "
+                "input with the memory's synapse",
+                attr=option,
+                obj=lmu,
+            )
+    if lmu.synapse is not None and type(lmu.synapse) is not nengo.Lowpass:
+        raise ValidationError(
+            f"must be a Lowpass on Loihi (got {lmu.synapse})", attr="synapse", obj=lmu
+        )
+    memory = lmu.memory
+    if memory.n_neurons is not None and not isinstance(
+        getattr(memory, "_loihi_lead", None), LoihiLead
+    ):
+        raise ValidationError(
+            "must be made with memory_kwargs=loihi_memory_kwargs(...) on Loihi: "
+            "its mapping and lead are for the reference simulator's loop",
+            attr="memory_kwargs",
+            obj=lmu,
+        )
+    rule = lmu.weight_connections["W_y"].learning_rule_type
+    if rule is not None and not isinstance(rule, nengo.PES):
+        raise ValidationError(
+            f"must be nengo.PES or None on Loihi, which learns with PES only (got "
+            f"{rule})",
+            attr="learning_rule_type",
+            obj=lmu,
+        )
+    memory_input = lmu.weight_connections.pop("W_m")
+    output = lmu.weight_connections.pop("W_y")
+    kernel = np.asarray(memory_input.transform.init, dtype=float)
+    with lmu:
+        lmu.connections.remove(memory_input)
+        if memory.n_neurons is None:
+            nengo.Connection(
+                memory.output, memory_input.post, transform=kernel, synapse=None
+            )
+        else:
+            # output = T state (per channel); state sums the connections into it
+            state_to_output = kernel @ np.kron(np.eye(memory.size_in), memory.T)
+            for connection in memory.connections:
+                if connection.post_obj is not memory.state:
+                    continue
+                into_state = np.eye(memory.state.size_in)[:, connection.post_slice]
+                transform = (
+                    state_to_output
+                    @ into_state
+                    @ np.atleast_2d(connection.transform.init)
+                )
+                from_input = connection.pre_obj is memory.input
+                nengo.Connection(
+                    connection.pre,
+                    memory_input.post,
+                    transform=transform,
+                    synapse=None if from_input else connection.synapse,
+                    **({} if from_input else dict(solver=connection.solver)),
+                )
+        lmu.connections.remove(output)
+        weights = np.asarray(output.transform.init, dtype=float)
+        learned = nengo.Connection(
+            lmu.hidden,
+            lmu.output,
+            function=lambda x, size=lmu.size_out: np.zeros(size),
+            solver=nengo.solvers.NoSolver(weights.T),
+            synapse=output.synapse,
+            learning_rule_type=output.learning_rule_type,
+        )
+        if output.learning_rule_type is not None:
+            for connection in list(lmu.connections):
+                rule = connection.post_obj
+                if isinstance(rule, nengo.connection.LearningRule) and (
+                    rule.connection is output
+                ):
+                    lmu.connections.remove(connection)
+            nengo.Connection(lmu.error, learned.learning_rule, synapse=None)
+    lmu.loihi_connections = dict(output=learned)
+    return lmu
