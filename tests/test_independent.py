@@ -22,7 +22,7 @@ from nengo_lmu import (
     legendre_readout,
     synapse_mapping,
 )
-from nengo_lmu.discretize import lead_correction
+from nengo_lmu.discretize import lead_correction, loop_transfer_function
 from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
 from nengo_lmu.realize import balanced_realization, realize, state_scaling
 from nengo_lmu.sequence import impulse_response
@@ -249,3 +249,92 @@ def test_balanced_realization_of_large_gains():
     A, B = legendre_delay(0.1, 4)
     T, T_inv = balanced_realization(A, 1e4 * B, 1e4 * np.ones((1, 4)))
     assert np.allclose(T @ T_inv, np.eye(4), atol=1e-8)
+
+
+def refuses(attr, function, *args, **kwargs):
+    """``function(*args, **kwargs)`` raises a ValidationError naming ``attr``."""
+    with pytest.raises(ValidationError) as excinfo:
+        function(*args, **kwargs)
+    assert excinfo.value.attr == attr, str(excinfo.value)
+    return excinfo.value
+
+
+def test_legendre_errors_name_the_parameter():
+    refuses("theta", legendre_delay, 0.0, 4)
+    refuses("order", legendre_delay, 0.1, 0)
+    refuses("order", legendre_readout, 0, [0.5])
+    refuses("r", legendre_readout, 3, ["a"])
+
+
+def test_legendre_delay_of_tiny_theta_is_refused_without_warnings():
+    """``(2 i + 1) / theta`` overflows: refused, not warned about (warnings are
+    errors in this suite)."""
+    refuses("theta", legendre_delay, 1e-308, 4)
+
+
+def test_readout_of_order_one_is_constant():
+    assert np.array_equal(legendre_readout(1, [0.0, 0.3, 1.0]), np.ones((3, 1)))
+
+
+def test_discretize_messages_name_cause_and_remedy():
+    A, B = legendre_delay(2.0, 16)
+    error = refuses("dt", discretize, A, B, dt=2.0 / 50, method="euler")
+    assert "it needs dt <= 0.0334" in str(error)  # 2 / 59.72
+    assert str(error).endswith("Use method='zoh', a smaller dt or a longer theta.")
+    error = refuses("dt", discretize, [[0.5]], [[1.0]], dt=0.1)
+    assert "The continuous-time system A is itself unstable." in str(error)
+
+
+@pytest.mark.parametrize(
+    "A",
+    [
+        [[0.0, -1.0], [1.0, 0.0]],  # undamped: A[0, 0] = 0
+        [[-1.0, 0.0], [0.0, -1.0]],  # A[0, 1] = 0
+    ],
+)
+def test_euler_message_of_other_systems(A):
+    """Systems that are not Legendre memories, with zeros where a Legendre memory
+    has -1 / theta: no Legendre sentence (and no division by zero on the way)."""
+    error = refuses("dt", discretize, A, [[1.0], [1.0]], dt=3.0, method="euler")
+    assert "Legendre" not in str(error)
+
+
+def test_lowpass_loop_of_an_integrator():
+    """Ad = 1: A' = (Ad - a) / (1 - a) = 1 and B' = Bd / (1 - a), with
+    a = exp(-dt / tau) (nengo's discrete Lowpass)."""
+    dt, tau = 0.001, 0.01
+    a = np.exp(-dt / tau)
+    mapping = synapse_mapping([[1.0]], [[dt]], nengo.Lowpass(tau), dt)
+    assert np.allclose(mapping.recurrent_transform, 1.0, rtol=1e-12)
+    assert np.allclose(mapping.input_transforms[0], dt / (1 - a), rtol=1e-9)
+
+
+def test_discretize_errors_name_the_parameter():
+    refuses("A", euler_max_dt, np.ones((2, 3)))
+    Ad, Bd = discretize(*legendre_delay(1.0, 3), dt=0.001)
+    mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.1), dt=0.001)
+    error = refuses("mapping", lead_correction, (Ad, Bd), 0.0, 0.1)
+    assert "must be a SynapseMapping (see synapse_mapping)" in str(error)
+    refuses("tau", lead_correction, mapping, 0.0, 0.0)
+    refuses("lead", lead_correction, mapping, "a", 0.1)
+    refuses("lead", lead_correction, mapping, [[0.001]], 0.1)
+    error = refuses("lead", lead_correction, mapping, 0.25, 0.1)
+    assert "got 0.25" in str(error)
+
+
+def test_synapse_mapping_errors_name_the_parameter():
+    Ad, Bd = discretize(*legendre_delay(1.0, 3), dt=0.001)
+    refuses("Ad", synapse_mapping, np.ones((3, 2)), Bd, 0.1, 0.001)
+    refuses("Bd", synapse_mapping, Ad, np.ones((2, 1)), 0.1, 0.001)
+    refuses("dt", synapse_mapping, Ad, Bd, 0.1, 0.0)
+    # nengo's expm overflows: refused, without warnings on the way
+    refuses("synapse", synapse_mapping, Ad, Bd, nengo.Lowpass(1e-70), 0.001)
+
+
+def test_loop_transfer_function_of_a_discrete_filter_with_feedthrough():
+    """nengo applies ``z / (z - 0.5)`` a step late in a loop: ``1 / (z - 0.5)``."""
+    num, den = loop_transfer_function(
+        nengo.LinearFilter([1, 0], [1, -0.5], analog=False), dt=0.001
+    )
+    z = np.array([2.0, -3.0, 0.5j + 1])
+    assert np.allclose(np.polyval(num, z) / np.polyval(den, z), 1 / (z - 0.5))
