@@ -338,3 +338,19 @@ def test_loop_transfer_function_of_a_discrete_filter_with_feedthrough():
     )
     z = np.array([2.0, -3.0, 0.5j + 1])
     assert np.allclose(np.polyval(num, z) / np.polyval(den, z), 1 / (z - 0.5))
+
+
+def test_evaluation_errors_name_the_parameter():
+    signal = np.ones((4, 2))
+    refuses("target", nrmse, signal, "a")
+    refuses("target", nrmse, signal, [[]])
+    refuses("target", nrmse, signal, np.full((4, 2), np.nan))
+    refuses("estimate", nrmse, "a", signal)
+    refuses("estimate", nrmse, np.ones((2, 4)), signal)
+    for axis in [True, 0.0, 2, -3]:
+        refuses("axis", nrmse, signal, signal, axis=axis)
+    refuses("target", nrmse, signal, np.zeros((4, 2)))
+    refuses("signal", periodic_delay, "a", 1)
+    refuses("steps", periodic_delay, signal, np.inf)
+    refuses("delay", Delay, -0.001)
+    refuses("size", Delay, 0.001, size=0)
