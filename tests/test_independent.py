@@ -354,3 +354,32 @@ def test_evaluation_errors_name_the_parameter():
     refuses("steps", periodic_delay, signal, np.inf)
     refuses("delay", Delay, -0.001)
     refuses("size", Delay, 0.001, size=0)
+
+
+@pytest.mark.parametrize("method", ["zoh", "euler", "bilinear"])
+def test_discretize_an_integrator(method):
+    """A = 0: every method gives Ad = 1 and Bd = dt (spectral radius 1 exactly)."""
+    Ad, Bd = discretize([[0.0]], [[1.0]], dt=0.01, method=method)
+    assert np.allclose(Ad, 1.0, rtol=1e-14) and np.allclose(Bd, 0.01, rtol=1e-14)
+
+
+def test_discretize_overflow_is_refused():
+    """Bd alone overflows (B dt = 1e309); the message gives the norm of A dt."""
+    error = refuses("dt", discretize, [[-1e-3]], [[1e308]], 10.0, method="euler")
+    assert "overflows (A dt has norm 0.01)" in str(error)
+    A, B = legendre_delay(1.0, 4)
+    refuses("dt", discretize, A, B, 1e306, method="euler")  # Ad overflows too
+    refuses("dt", discretize, A, B, 0.0)
+    refuses("method", discretize, A, B, 0.001, method="exact")
+
+
+def test_synapse_errors_name_the_synapse():
+    Ad, Bd = discretize(*legendre_delay(1.0, 3), dt=0.001)
+    error = refuses(
+        "synapse", synapse_mapping, [[1.0]], [[0.001]], nengo.Alpha(0.01), 0.001
+    )
+    assert str(error).startswith("synapse: Alpha(tau=0.01) would make the loop")
+    error = refuses(
+        "synapse", synapse_mapping, Ad, Bd, nengo.LinearFilter([1], [np.inf, 1]), 0.001
+    )
+    assert "must have finite coefficients" in str(error)
