@@ -383,3 +383,31 @@ def test_synapse_errors_name_the_synapse():
         "synapse", synapse_mapping, Ad, Bd, nengo.LinearFilter([1], [np.inf, 1]), 0.001
     )
     assert "must have finite coefficients" in str(error)
+
+
+def test_delay_default_size_in_a_model():
+    """``Delay(delay)`` delays one dimension by ``round(delay / dt)`` steps."""
+    with nengo.Network() as model:
+        ramp = nengo.Node(lambda t: t)
+        delayed = nengo.Node(Delay(0.003))
+        nengo.Connection(ramp, delayed, synapse=None)
+        probe = nengo.Probe(delayed)
+    with nengo.Simulator(model, progress_bar=False) as sim:
+        sim.run_steps(10)
+    t = sim.trange()
+    assert np.allclose(sim.data[probe][:, 0], np.where(t > 0.003, t - 0.003, 0))
+
+
+@pytest.mark.parametrize("bits", ["32", "64"])
+def test_delay_state_has_the_simulator_dtype(bits):
+    """The buffer and position take the given dtype, else nengo's float dtype."""
+    dtype = {"32": np.float32, "64": np.float64}[bits]
+    state = Delay(0.002).make_state((2,), (2,), 0.001, dtype=dtype)
+    assert state["buffer"].dtype == dtype and state["position"].dtype == dtype
+    old = nengo.rc["precision"]["bits"]
+    nengo.rc["precision"]["bits"] = bits
+    try:
+        state = Delay(0.002).make_state((2,), (2,), 0.001)
+    finally:
+        nengo.rc["precision"]["bits"] = old
+    assert state["buffer"].dtype == dtype and state["position"].dtype == dtype
