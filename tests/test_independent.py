@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 from numpy.polynomial import Legendre
+from scipy.linalg import solve_continuous_lyapunov
 from scipy.signal import cont2discrete
 
 from nengo_lmu import (
@@ -24,7 +25,12 @@ from nengo_lmu import (
 )
 from nengo_lmu.discretize import lead_correction, loop_transfer_function
 from nengo_lmu.evaluation import Delay, nrmse, periodic_delay
-from nengo_lmu.realize import balanced_realization, realize, state_scaling
+from nengo_lmu.realize import (
+    balanced_realization,
+    legendre_realization,
+    realize,
+    state_scaling,
+)
 from nengo_lmu.sequence import impulse_response
 
 
@@ -411,3 +417,47 @@ def test_delay_state_has_the_simulator_dtype(bits):
     finally:
         nengo.rc["precision"]["bits"] = old
     assert state["buffer"].dtype == dtype and state["position"].dtype == dtype
+
+
+def hankel_singular_values(A, B, C):
+    """By scipy's Lyapunov solver: sqrt(eig(Wc Wo)), largest first."""
+    Wc = solve_continuous_lyapunov(A, -B @ B.T)
+    Wo = solve_continuous_lyapunov(A.T, -C.T @ C)
+    return np.sort(np.sqrt(np.abs(np.linalg.eigvals(Wc @ Wo))))[::-1]
+
+
+@pytest.mark.parametrize("weak", ["B", "C"])
+def test_not_minimal_with_large_gains(weak):
+    """A third state nearly unreachable (weak B) or nearly invisible (weak C), with
+    gains of 1000: refused, naming B or C and the ratio of the Hankel singular
+    values (6e-8: below the limit 1e-5, far above 1e-5 / 1000**2)."""
+    A = np.diag([-1.0, -2.0, -3.0])
+    B = 1e3 * np.array([[1.0], [1.0], [1e-5 if weak == "B" else 1.0]])
+    C = 1e3 * np.array([[1.0, -1.0, 1e-5 if weak == "C" else 1.0]])
+    hankel = hankel_singular_values(A, B, C)
+    assert 1e-9 < hankel[-1] / hankel[0] < 1e-5 and hankel[0] > 1e4
+    error = refuses(weak, balanced_realization, A, B, C)
+    part = "unreachable from the input" if weak == "B" else "invisible in the output C"
+    assert str(error) == (
+        f"{weak}: the system is not minimal: its smallest Hankel singular value is "
+        f"{hankel[-1] / hankel[0]:.3g} times its largest (limit 1e-05), so some "
+        f"state is (nearly) {part}. Remove that state, or choose a C that sees "
+        "every state."
+    )
+
+
+def test_realize_errors_name_the_parameter():
+    A, B = legendre_delay(0.1, 3)
+    C = legendre_readout(3, [0.0, 1.0])
+    refuses("C", realize, A, B, "a")
+    refuses("C", realize, A, B, np.ones((2, 4)))
+    refuses("balance", realize, A, B, C, balance="yes")
+    refuses("order", legendre_realization, 0)
+    refuses("rms", legendre_realization, 4, rms=0.0)
+
+
+def test_legendre_realization_default_rms():
+    """The default input rms is 0.5: T scales with it, T_inv inversely."""
+    T, T_inv = legendre_realization(4)
+    T_unit, T_inv_unit = legendre_realization(4, rms=1.0)
+    assert np.allclose(T, 0.5 * T_unit) and np.allclose(T_inv, 2 * T_inv_unit)
