@@ -461,3 +461,111 @@ def test_legendre_realization_default_rms():
     T, T_inv = legendre_realization(4)
     T_unit, T_inv_unit = legendre_realization(4, rms=1.0)
     assert np.allclose(T, 0.5 * T_unit) and np.allclose(T_inv, 2 * T_inv_unit)
+
+
+def cell_step_by_step(x, Ad, Bd, weights, activation, feedback, memory_delay):
+    """The cell equations of `evaluate_cell`, one step at a time, for one sequence;
+    the feedback filter by its difference equation."""
+    num, den = (np.asarray(c, dtype=float) for c in feedback)
+    num = np.concatenate([np.zeros(len(den) - len(num)), num])
+    order, memory_d = len(Ad), len(weights["e_x"])
+    n_hidden = len(weights["W_m"])
+    get = lambda name, shape: weights.get(name, np.zeros(shape))  # noqa: E731
+    e_h, e_m = get("e_h", (memory_d, n_hidden)), get(
+        "e_m", (memory_d, memory_d * order)
+    )
+    W_x, W_h = get("W_x", (n_hidden, x.shape[1])), get("W_h", (n_hidden, n_hidden))
+    u_bias, bias = get("u_bias", (memory_d,)), get("bias", (n_hidden,))
+
+    def filtered(inputs, outputs):  # (F v)[k] from v[<k] and (F v)[<k]
+        k = len(outputs)
+        value = sum(num[j] * inputs[k - j] for j in range(1, len(num)) if k - j >= 0)
+        value -= sum(den[j] * outputs[k - j] for j in range(1, len(den)) if k - j >= 0)
+        return value / den[0]
+
+    state = np.zeros((memory_d, order))
+    hidden, seen, h_fed, m_fed, states = [], [], [], [], []
+    for k in range(len(x)):
+        h_fed.append(filtered(hidden, h_fed) if k else np.zeros(n_hidden))
+        m_fed.append(filtered(seen, m_fed) if k else np.zeros(memory_d * order))
+        u = weights["e_x"] @ x[k] + u_bias + e_h @ h_fed[k] + e_m @ m_fed[k]
+        state = state @ Ad.T + u[:, None] * Bd[:, 0]
+        states.append(state.ravel())
+        seen.append(states[k - memory_delay] if k >= memory_delay else 0 * states[0])
+        currents = weights["W_m"] @ seen[k] + W_x @ x[k] + W_h @ h_fed[k] + bias
+        hidden.append(activation(currents))
+    return np.array(hidden), np.array(seen)
+
+
+@pytest.mark.parametrize(
+    "feedback_weights, feedback, memory_delay",
+    [
+        (("e_h",), ((1.0,), (1.0, 0.0)), 0),
+        (("e_m",), ((1.0,), (1.0, 0.0)), 2),
+        (("W_h",), ((0.3,), (1.0, -0.7)), 1),
+        (("e_h", "e_m", "W_h"), ((0.1,), (1.0, -1.1, 0.3)), 0),
+    ],
+)
+def test_cell_against_the_step_by_step_equations(
+    feedback_weights, feedback, memory_delay, rng
+):
+    """Each feedback weight alone, first- and second-order feedback filters, and
+    an unbatched sequence: the same hidden states and memory."""
+    order, memory_d, size_in, n_hidden = 4, 2, 2, 5
+    Ad, Bd = discretize(*legendre_delay(12.0, order), dt=1.0)
+    shapes = dict(
+        e_x=(memory_d, size_in),
+        e_h=(memory_d, n_hidden),
+        e_m=(memory_d, memory_d * order),
+        W_m=(n_hidden, memory_d * order),
+        W_h=(n_hidden, n_hidden),
+        bias=(n_hidden,),
+    )
+    names = ("e_x", "W_m", "bias") + feedback_weights
+    weights = {name: 0.4 * rng.standard_normal(shapes[name]) for name in names}
+    x = rng.standard_normal((40, size_in))
+    hidden, memory = evaluate_cell(
+        x, Ad, Bd, weights, np.tanh, feedback=feedback, memory_delay=memory_delay
+    )
+    expected_hidden, expected_memory = cell_step_by_step(
+        x, Ad, Bd, weights, np.tanh, feedback, memory_delay
+    )
+    assert hidden.shape == (40, n_hidden) and memory.shape == (40, memory_d * order)
+    assert np.allclose(hidden, expected_hidden, atol=1e-12)
+    assert np.allclose(memory, expected_memory, atol=1e-12)
+
+
+def test_cell_defaults(rng):
+    """No memory delay and a one-step feedback delay by default."""
+    Ad, Bd = discretize(*legendre_delay(12.0, 3), dt=1.0)
+    weights = dict(e_x=rng.standard_normal((1, 1)), W_m=rng.standard_normal((2, 3)))
+    x = rng.standard_normal((20, 1))
+    hidden, _ = evaluate_cell(x, Ad, Bd, weights, np.tanh)
+    expected, _ = cell_step_by_step(
+        x, Ad, Bd, weights, np.tanh, ((1.0,), (1.0, 0.0)), 0
+    )
+    assert np.allclose(hidden, expected, atol=1e-12)
+
+
+def test_cell_errors_name_the_parameter():
+    Ad, Bd = discretize(*legendre_delay(12.0, 3), dt=1.0)
+    weights = dict(e_x=np.ones((1, 1)), W_m=np.ones((2, 3)))
+    x = np.ones((5, 1))
+    refuses("memory_delay", evaluate_cell, x, Ad, Bd, weights, np.tanh, memory_delay=-1)
+    refuses("method", evaluate_cell, x, Ad, Bd, weights, np.tanh, method="exact")
+    for name, value in [
+        ("e_x", "a"),
+        ("W_m", np.ones((2, 4))),
+        ("W_x", np.ones((2, 2))),
+        ("e_m", np.ones((1, 4))),
+        ("W_h", np.ones((2, 3))),
+    ]:
+        refuses(
+            f"weights[{name!r}]",
+            evaluate_cell,
+            x,
+            Ad,
+            Bd,
+            {**weights, name: value},
+            np.tanh,
+        )
