@@ -504,6 +504,7 @@ def cell_step_by_step(x, Ad, Bd, weights, activation, feedback, memory_delay):
         (("e_m",), ((1.0,), (1.0, 0.0)), 2),
         (("W_h",), ((0.3,), (1.0, -0.7)), 1),
         (("e_h", "e_m", "W_h"), ((0.1,), (1.0, -1.1, 0.3)), 0),
+        (("W_h",), ((1.0, 0.0), (1.0, -0.5, 0.0)), 0),  # z / (z^2 - z / 2)
     ],
 )
 def test_cell_against_the_step_by_step_equations(
@@ -569,3 +570,20 @@ def test_cell_errors_name_the_parameter():
             {**weights, name: value},
             np.tanh,
         )
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [
+        ((1.0,), (0.0, 1.0, 0.0)),  # leading zero in den
+        ([[1.0]], [1.0, 0.0]),  # 2-D num
+        ((1.0,), (1.0, np.inf)),
+        ((1.0, 0.0), (1.0, 0.0)),  # not strictly proper
+    ],
+)
+def test_cell_refuses_bad_feedback(feedback):
+    Ad, Bd = discretize(*legendre_delay(12.0, 3), dt=1.0)
+    weights = dict(e_x=np.ones((1, 1)), W_m=np.ones((2, 3)), W_h=np.eye(2))
+    refuses(
+        "feedback", evaluate_cell, np.ones((5, 1)), Ad, Bd, weights, np.tanh, feedback
+    )
