@@ -541,7 +541,8 @@ def test_cell_defaults(rng):
     Ad, Bd = discretize(*legendre_delay(12.0, 3), dt=1.0)
     weights = dict(e_x=rng.standard_normal((1, 1)), W_m=rng.standard_normal((2, 3)))
     x = rng.standard_normal((20, 1))
-    hidden, _ = evaluate_cell(x, Ad, Bd, weights, np.tanh)
+    hidden, memory = evaluate_cell(x, Ad, Bd, weights, np.tanh)
+    assert hidden.shape == (20, 2) and memory.shape == (20, 3)
     expected, _ = cell_step_by_step(
         x, Ad, Bd, weights, np.tanh, ((1.0,), (1.0, 0.0)), 0
     )
