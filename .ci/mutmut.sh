@@ -3,7 +3,7 @@
 #
 #   .ci/mutmut.sh [math|networks|all|MODULE] [OUTDIR]
 #
-# math (the default, run in CI): the pure-math modules (legendre, discretize,
+# math (the default; about an hour on 2 idle cores): the pure-math modules (legendre, discretize,
 # realize, sequence, evaluation), one module at a time, each against its own
 # test modules and tests/test_independent.py. networks: networks/memory.py and
 # networks/lmu.py against the network tests (slow: hours on 2 cores; set
