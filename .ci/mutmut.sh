@@ -4,8 +4,8 @@
 #   .ci/mutmut.sh [math|networks|all|MODULE] [OUTDIR]
 #
 # math (the default; over an hour on 2 cores): the pure-math modules
-# (legendre, discretize, realize, sequence, evaluation), one module at a time, each against its own
-# test modules and tests/test_independent.py. networks: networks/memory.py and
+# (legendre, discretize, realize, sequence, evaluation), one module at a time,
+# each against its own test modules and tests/test_independent.py. networks: networks/memory.py and
 # networks/lmu.py against the network tests (slow: hours on 2 cores; set
 # SAMPLE=N to test N mutants drawn at random, with SAMPLE_SEED, default 0).
 # all: math, then networks. MODULE: one of the modules above, alone.
