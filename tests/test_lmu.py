@@ -171,11 +171,13 @@ def test_learning_reduces_error(Simulator, seed, rule):
         ),
     ],
 )
+@pytest.mark.statistical
 def test_neuron_types_and_options(Simulator, seed, rng, neuron_type):
     """Each neuron type, with every connection option and a neural memory, computes
-    what `~LMU.predict` says, through a 20 ms filter: NRMSE up to 0.13 (rate
-    types 0.09, Tanh 0.03, SpikingRectifiedLinear 0.41) over 3 seeds; the bounds
-    are about twice that. Wrong or missing output weights give 1 or more."""
+    what `~LMU.predict` says, through a 20 ms filter. Over 81 seeds the NRMSE is
+    at most 0.12 (LIF), 0.11 (LIFRate), 0.085 (Tanh) and 0.38
+    (SpikingRectifiedLinear); the bounds are about twice that. Wrong or missing
+    output weights give 1 or more."""
     lmu = LMU(
         0.2,
         4,
@@ -203,7 +205,7 @@ def test_neuron_types_and_options(Simulator, seed, rng, neuron_type):
         sim.run(0.3)
     assert sim.data[probe].shape == (300, 2)
     predicted = nengo.Lowpass(0.02).filt(lmu.predict(inputs[None])[0], dt=0.001, y0=0)
-    bound = 0.8 if isinstance(neuron_type, nengo.SpikingRectifiedLinear) else 0.3
+    bound = 0.8 if isinstance(neuron_type, nengo.SpikingRectifiedLinear) else 0.25
     assert nrmse(sim.data[probe][50:], predicted[50:], axis=None) < bound
 
 

@@ -297,7 +297,9 @@ def test_neuron_types(Simulator, seed, neuron_type):
     )
     settled = slice(200, None)
     assert np.all(np.isfinite(neural))
-    # PoissonSpiking's own noise: NRMSE 0.39 to 1.00 over 10 seeds
+    # PoissonSpiking's own noise, which the memory integrates: NRMSE 0.24 to 1.16
+    # (median 0.46, 99th percentile 0.84) over 140 seeds; a 10 ms filter on both
+    # only brings the median to 0.39 (40 seeds), so the bound stays above the tail
     bound = 1.25 if isinstance(neuron_type, nengo.PoissonSpiking) else 0.5
     assert nrmse(neural[settled], exact[settled], axis=None) < bound
 

@@ -536,3 +536,17 @@ def test_fit_last_step_recovers_weights(memory_neurons, rng):
     student = LMU(0.02, 4, 25, size_out=2, **options)
     student.fit(inputs, targets, solver=nengo.solvers.LstsqL2(reg=1e-8))
     assert nrmse(student.predict(inputs)[:, -1], targets, axis=None) < 1e-4
+
+
+def test_neural_add_output_n_neurons():
+    """``n_neurons`` sets the neurons per channel of a neural function output
+    (default: the memory's ``n_neurons * order``); found by mutation testing."""
+    with nengo.Network():
+        memory = LegendreMemory(0.1, 4, size_in=2, n_neurons=20)
+        before = set(memory.all_ensembles)
+        memory.add_output(r=[0.0, 1.0], function=lambda w: w[0] * w[1], n_neurons=37)
+        added = [e.n_neurons for e in memory.all_ensembles if e not in before]
+        before = set(memory.all_ensembles)
+        memory.add_output(r=[0.0, 1.0], function=lambda w: w[0] * w[1])
+        default = [e.n_neurons for e in memory.all_ensembles if e not in before]
+    assert added == [37, 37] and default == [80, 80]
