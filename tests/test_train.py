@@ -9,6 +9,7 @@ from pathlib import Path
 import nengo
 import numpy as np
 import pytest
+import scipy.signal
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU
@@ -280,6 +281,46 @@ def test_train_theta(present_sequence, seed, rng):
     neural = LMU(0.02, 4, 10, size_out=1, memory_neurons=20, seed=seed)
     with pytest.raises(ValidationError, match="train_theta"):
         neural.train(inputs, targets, epochs=1, train_theta=True, progress_bar=False)
+
+
+@pytest.mark.parametrize("discretizer", ["zoh", "euler", "bilinear"])
+def test_trained_theta_uses_the_discretizer(discretizer, seed, rng):
+    """The memory a trained theta installs is discretised by the memory's
+    method: against scipy's ``cont2discrete`` of the continuous Legendre
+    system (``A_ij = (2i + 1) / theta * (-1 or (-1)^(i - j + 1))``)."""
+    lmu = LMU(
+        0.05,
+        4,
+        10,
+        size_out=1,
+        neuron_type=nengo.RectifiedLinear(),
+        discretizer=discretizer,
+        seed=seed,
+        add_to_container=False,
+    )
+    inputs = rng.uniform(-1, 1, size=(8, 40, 1))
+    lmu.train(
+        inputs,
+        inputs,
+        epochs=2,
+        learning_rate=0.05,
+        train_theta=True,
+        seed=seed,
+        progress_bar=False,
+    )
+    assert lmu.theta != 0.05
+    i, j = np.meshgrid(np.arange(4), np.arange(4), indexing="ij")
+    A = (2 * i + 1) * np.where(i < j, -1.0, (-1.0) ** (i - j + 1))
+    B = (2 * np.arange(4) + 1)[:, None] * (-1.0) ** np.arange(4)[:, None]
+    Ad, Bd, *_ = scipy.signal.cont2discrete(
+        (A / lmu.theta, B / lmu.theta, np.eye(4), 0), lmu.dt, method=discretizer
+    )
+    assert np.allclose(lmu.memory.Ad, Ad, rtol=1e-9, atol=1e-12)
+    assert np.allclose(lmu.memory.Bd, Bd, rtol=1e-9, atol=1e-12)
+    exact_connections = [
+        c for c in lmu.memory.connections if c.pre_obj is lmu.memory.output
+    ]
+    assert all(np.array_equal(c.transform.init, Ad) for c in exact_connections)
 
 
 def test_validation_and_early_stopping(seed, rng):

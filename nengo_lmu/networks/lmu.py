@@ -11,7 +11,11 @@ import scipy.signal
 from nengo.exceptions import ValidationError
 from nengo.params import Default
 
-from nengo_lmu.discretize import as_loop_synapse, discretize, loop_transfer_function
+from nengo_lmu.discretize import (
+    as_loop_synapse,
+    legendre_discretization,
+    loop_transfer_function,
+)
 from nengo_lmu.interop.keras import keras_lmu_arguments
 from nengo_lmu.legendre import legendre_delay
 from nengo_lmu.networks.memory import LegendreMemory
@@ -818,8 +822,8 @@ class LMU(nengo.Network):
             del network.theta
             network.theta = theta
         memory.A, memory.B = legendre_delay(theta, memory.order)
-        memory.Ad, memory.Bd = discretize(
-            memory.A, memory.B, memory.dt, method=memory.discretizer
+        memory.Ad, memory.Bd = legendre_discretization(
+            theta, memory.order, memory.dt, method=memory.discretizer
         )
         for connection in memory.connections:  # the exact memory's Ad and Bd
             if connection.pre_obj is memory.output:
