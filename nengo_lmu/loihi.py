@@ -201,6 +201,9 @@ class LoihiLead:
             solvers=(solver,),
             predicted_by_solver=((float("nan"),),),
             reason=reason,
+            radius=calibration.radius,
+            radii=(calibration.radius,),
+            predicted_by_radius=(((float("nan"),),),),
         )
 
 
