@@ -534,7 +534,7 @@ class LegendreMemory(nengo.Network):
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
         if isinstance(lead, str) and correctable:
             self.lead_calibration = self._measure_lead(
-                Ad, Bd, synapse.tau, solvers, seeds[0]
+                Ad, Bd, synapse.tau, solvers, None if self.seed is None else seeds[0]
             )
             self.lead = self.lead_calibration.lead
             solver = self.lead_calibration.solver
@@ -643,8 +643,6 @@ class LegendreMemory(nengo.Network):
         # A smaller radius is tried only on the memory's own neurons (a seeded
         # memory) and a sample of many windows: whether it saturates them too
         # often depends on both. The user's radius is kept.
-        if ensemble_seeds is not None and ensemble_seeds[0] is None:
-            ensemble_seeds = None
         if (
             "radius" not in self.ens_kwargs
             and ensemble_seeds is not None
