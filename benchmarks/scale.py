@@ -391,9 +391,17 @@ def main(args):
         lmu=[],
         neural=[],
     )
-    for n in args.lmus:
-        (model, lmus), construct_s = timed(lmu_model, n, args.order, args.hidden, seed)
-        hand, hand_construct_s = timed(hand_lmu_model, lmus, seed)
+    sizes = [
+        ("lmu", "LMUs", n, lambda n: lmu_model(n, args.order, args.hidden, seed))
+        for n in args.lmus
+    ] + [
+        ("neural", "neural memories", n, lambda n: neural_model(n, seed))
+        for n in args.neural
+    ]
+    by_hand = dict(lmu=hand_lmu_model, neural=hand_neural_model)
+    for kind, label, n, make in sizes:
+        (model, parts), construct_s = timed(make, n)
+        hand, hand_construct_s = timed(by_hand[kind], parts, seed)
         row = compare(
             Simulator,
             (model, construct_s),
@@ -402,21 +410,8 @@ def main(args):
             args.repeats,
             clock,
         )
-        results["lmu"].append(dict(n=n, **row))
-        print(f"{n} LMUs: {json.dumps(row)}", flush=True)
-    for n in args.neural:
-        (model, memories), construct_s = timed(neural_model, n, seed)
-        hand, hand_construct_s = timed(hand_neural_model, memories, seed)
-        row = compare(
-            Simulator,
-            (model, construct_s),
-            (hand, hand_construct_s),
-            args.steps,
-            args.repeats,
-            clock,
-        )
-        results["neural"].append(dict(n=n, **row))
-        print(f"{n} neural memories: {json.dumps(row)}", flush=True)
+        results[kind].append(dict(n=n, **row))
+        print(f"{n} {label}: {json.dumps(row)}", flush=True)
     results["construction"] = construction_against_order(args.orders, 1000)
     results["neural_construction"] = neural_construction(args.identical)
     results["load_average"] = os.getloadavg()

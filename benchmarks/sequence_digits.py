@@ -125,6 +125,20 @@ def simulate_last_step(network, output, sequences, seed=0, rate_of=None):
     return np.array(last)
 
 
+def spiking_copy(rate, options):
+    """``rate`` (an LMU of RectifiedLinear neurons) on spiking neurons firing
+    ``SPIKE_SCALE`` times faster, each spike ``1 / SPIKE_SCALE`` as large."""
+    kernels = rate.kernels
+    for name in ("memory", "bias"):
+        kernels[name] = kernels[name] * SPIKE_SCALE
+    return LMU(
+        neuron_type=nengo.SpikingRectifiedLinear(amplitude=1 / SPIKE_SCALE),
+        encoders=rate.encoders,
+        kernels=kernels,
+        **options,
+    )
+
+
 def defaults_task(permuted, seed):
     """Accuracy of `LMU.fit` with its defaults (order 32, 1000 neurons), rate
     and spiking, in nengo; fixed regularisations for reference."""
@@ -157,16 +171,7 @@ def defaults_task(permuted, seed):
     drawn.fit(train, targets, init="data")
     results["defaults-data"] = accuracy(drawn.predict(test)[:, -1], test_labels)
 
-    kernels = rate.kernels
-    for name in ("memory", "bias"):
-        kernels[name] = kernels[name] * SPIKE_SCALE
-    spiking = LMU(
-        neuron_type=nengo.SpikingRectifiedLinear(amplitude=1 / SPIKE_SCALE),
-        encoders=rate.encoders,
-        kernels=kernels,
-        synapse=nengo.Lowpass(SPIKE_TAU),
-        **options,
-    )
+    spiking = spiking_copy(rate, dict(options, synapse=nengo.Lowpass(SPIKE_TAU)))
     results["defaults_spiking_reg"] = spiking.fit(train, targets)["reg"]
     scores, rate_hz = simulate_last_step(spiking, spiking.output, test, rate_of=spiking)
     results["defaults-spiking"] = accuracy(scores, test_labels)
@@ -191,15 +196,7 @@ def fit_task(permuted, seed):
     rate.fit(train, np.eye(10)[train_labels], solver=nengo.solvers.LstsqL2(reg=0.01))
     fit_wall, fit_cpu = time.perf_counter() - wall, time.process_time() - cpu
     predicted = rate.predict(test)[:, -1]
-    kernels = rate.kernels
-    for name in ("memory", "bias"):
-        kernels[name] = kernels[name] * SPIKE_SCALE
-    spiking = LMU(
-        neuron_type=nengo.SpikingRectifiedLinear(amplitude=1 / SPIKE_SCALE),
-        encoders=rate.encoders,
-        kernels=kernels,
-        **options,
-    )
+    spiking = spiking_copy(rate, options)
     results = {
         "fit": accuracy(simulate_last_step(rate, rate.output, test), test_labels),
         "fit-predict": accuracy(predicted, test_labels),
