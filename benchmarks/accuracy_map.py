@@ -28,6 +28,8 @@ the ratio auto / plain and the NRMSE of each). Run from the repository root:
 Each finished run is appended to ``accuracy_map_runs.jsonl``, and the map is
 summarised after each seed, so an interrupted map can be resumed, or extended by
 more seeds (``--seeds 0 1 2 3 4`` runs only seeds 3 and 4 if 0 to 2 are there).
+``--jobs N`` shares the runs among N processes (the map is then summarised at the
+end, or by running the same command again).
 
 Two further modes:
 
@@ -43,6 +45,7 @@ slow centre; writes ``high_orders.json``.
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import time
@@ -193,10 +196,11 @@ def sweep_points(quick):
     return points
 
 
-def main(seeds, out, quick, runs_path):
+def main(seeds, out, quick, runs_path, jobs=1):
     """Run every point for one seed after another, so that an interrupted map has
     all points for the seeds it finished; runs of this `CALIBRATION` already in
-    ``runs_path`` (one JSON object per line) are reused."""
+    ``runs_path`` (one JSON object per line) are reused. With ``jobs > 1`` the
+    runs are shared among that many processes, the longest first."""
     out.mkdir(parents=True, exist_ok=True)
     done = {}
     if runs_path.exists():
@@ -205,27 +209,49 @@ def main(seeds, out, quick, runs_path):
             if run.get("calibration") == CALIBRATION:
                 done[(run["key"], run["seed"])] = run
     points = sweep_points(quick)
+    todo = [
+        (seed, point)
+        for seed in seeds
+        for point in points
+        if (json.dumps(point[3], sort_keys=True), seed) not in done
+    ]
+
+    def record(seed, point, result):
+        centre, axis, value, config = point
+        key = json.dumps(config, sort_keys=True)
+        run = dict(result, key=key, seed=seed, calibration=CALIBRATION)
+        done[(key, seed)] = run
+        with runs_path.open("a") as file:
+            file.write(json.dumps(run) + "\n")
+        print(
+            f"seed {seed} {centre:13} {axis:12} {str(value):>8} "
+            f"auto {run['auto']:.4f} plain {run['plain']:.4f} "
+            f"scale {run.get('lead_scale', '-')}",
+            flush=True,
+        )
+
+    if jobs > 1:
+        todo.sort(key=lambda job: -expected_cost(**job[1][3]))
+        with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+            futures = {
+                pool.submit(run_point, seed=seed, **point[3]): (seed, point)
+                for seed, point in todo
+            }
+            for future in concurrent.futures.as_completed(futures):
+                record(*futures[future], future.result())
+        summarise(points, done, seeds, out)
+        return
     for seed in seeds:
-        for centre, axis, value, config in points:
-            key = json.dumps(config, sort_keys=True)
-            if (key, seed) in done:
-                continue
-            run = dict(
-                run_point(seed=seed, **config),
-                key=key,
-                seed=seed,
-                calibration=CALIBRATION,
-            )
-            done[(key, seed)] = run
-            with runs_path.open("a") as file:
-                file.write(json.dumps(run) + "\n")
-            print(
-                f"seed {seed} {centre:13} {axis:12} {str(value):>8} "
-                f"auto {run['auto']:.4f} plain {run['plain']:.4f} "
-                f"scale {run.get('lead_scale', '-')}",
-                flush=True,
-            )
+        for job_seed, point in todo:
+            if job_seed == seed:
+                record(seed, point, run_point(seed=seed, **point[3]))
         summarise(points, done, seeds[: seeds.index(seed) + 1], out)
+
+
+def expected_cost(order, theta, n_neurons, neuron_type, **_):
+    """Roughly proportional to a point's run time (for ordering parallel runs)."""
+    slow = 10 if neuron_type == "Izhikevich" else 1
+    return duration_for(theta) * order * n_neurons * slow
 
 
 def summarise(points, done, seeds, out):
@@ -455,6 +481,9 @@ if __name__ == "__main__":
         "--quick", action="store_true", help="one seed, short windows and low orders"
     )
     parser.add_argument(
+        "--jobs", type=int, default=1, help="processes sharing the map's runs"
+    )
+    parser.add_argument(
         "--noise-limited",
         action="store_true",
         help="only the noise-limited regime (order 3, theta 0.1 s, 3 Hz input, tau 5 "
@@ -479,4 +508,4 @@ if __name__ == "__main__":
     runs = args.runs
     if runs is None:
         runs = Path(os.devnull) if args.quick else args.out / "accuracy_map_runs.jsonl"
-    main(args.seeds, args.out, args.quick, runs)
+    main(args.seeds, args.out, args.quick, runs, args.jobs)

@@ -178,6 +178,8 @@ class Cell:
             A, B = legendre_delay(1.0, lmu.order)
             self.A, self.B = jnp.asarray(A, jnp.float32), jnp.asarray(B, jnp.float32)
         else:
+            self._system64 = (np.asarray(lmu.memory.Ad), np.asarray(lmu.memory.Bd))
+            self._responses = {}
             self.Ad = jnp.asarray(lmu.memory.Ad, jnp.float32)
             self.Bd = jnp.asarray(lmu.memory.Bd, jnp.float32)
 
@@ -270,11 +272,25 @@ class Cell:
         return outputs[:, -1] if last_step_only else outputs
 
     def _impulse_response(self, Ad, Bd, n_steps):
-        def step(h, _):
-            return Ad @ h, h
+        """``H[j] = Ad^j Bd`` for ``j < n_steps``, (n_steps, order).
 
-        _, response = jax.lax.scan(step, Bd[:, 0], None, length=n_steps)
-        return response
+        A constant computed once per length where ``theta`` is fixed; otherwise by
+        doubling (``log2(n_steps)`` products, not a scan of ``n_steps``).
+        """
+        if not self.train_theta:
+            if n_steps not in self._responses:
+                Ad64, Bd64 = self._system64
+                response = np.empty((n_steps, self.order))
+                state = Bd64[:, 0]
+                for j in range(n_steps):
+                    response[j], state = state, Ad64 @ state
+                self._responses[n_steps] = response.astype(np.float32)
+            return jnp.asarray(self._responses[n_steps])
+        response, power = Bd[None, :, 0], Ad
+        while len(response) < n_steps:
+            response = jnp.concatenate([response, response @ power.T])
+            power = power @ power
+        return response[:n_steps]
 
     def _memory(self, u, Ad, Bd):
         """The memory states of all steps, (batch, n_steps, memory_d * order)."""
@@ -400,6 +416,31 @@ def check_training_data(lmu, inputs, targets, loss):
     return inputs, targets, last_step_only
 
 
+def make_update(cell, optimizer, compute_loss, last_step_only, noise=0.0):
+    """One jitted training step of ``cell``'s parameters on a minibatch.
+
+    Returns ``update(params, opt_state, inputs, targets, key)``, which gives
+    ``(params, opt_state, loss)`` after one step of ``optimizer`` (an optax
+    transformation) on ``compute_loss(outputs, targets)``; ``key`` draws the
+    Gaussian ``noise`` added to the hidden activities.
+    """
+
+    def batch_loss(params, x, y, key):
+        hidden_noise = None
+        if noise > 0:
+            shape = x.shape[:2] + (cell.n_hidden,)
+            hidden_noise = noise * jax.random.normal(key, shape, x.dtype)
+        return compute_loss(cell.outputs(params, x, last_step_only, hidden_noise), y)
+
+    @jax.jit
+    def update(params, opt_state, x, y, key):
+        value, grads = jax.value_and_grad(batch_loss)(params, x, y, key)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, value
+
+    return update
+
+
 def train_lmu(
     lmu,
     inputs,
@@ -491,18 +532,7 @@ def train_lmu(
         mask=lambda params: {name: name != "log_theta" for name in params},
     )
 
-    def batch_loss(params, x, y, key):
-        hidden_noise = None
-        if noise > 0:
-            shape = x.shape[:2] + (lmu.n_hidden,)
-            hidden_noise = noise * jax.random.normal(key, shape, x.dtype)
-        return compute_loss(cell.outputs(params, x, last_step_only, hidden_noise), y)
-
-    @jax.jit
-    def update(params, opt_state, x, y, key):
-        value, grads = jax.value_and_grad(batch_loss)(params, x, y, key)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, value
+    update = make_update(cell, optimizer, compute_loss, last_step_only, noise)
 
     @jax.jit
     def evaluate(params, x, y):
@@ -569,4 +599,4 @@ def train_lmu(
     return {key: value for key, value in history.items() if value != []}
 
 
-__all__ = ["Cell", "rate_function", "train_lmu"]
+__all__ = ["Cell", "make_update", "rate_function", "train_lmu"]

@@ -141,12 +141,14 @@ def test_parallel_forms_are_used(seed, rng):
     )
     inputs = jnp.asarray(rng.uniform(-1, 1, size=(4, 784, 1)), jnp.float32)
     parallel, scan = training.Cell(lmu), training.Cell(lmu, form="scan")
+    # with theta trained, the impulse response is computed by doubling
+    trained_theta = training.Cell(lmu, train_theta=True)
     for last_step_only in (False, True):
-        assert_close_relative(
-            parallel.outputs(parallel.params, inputs, last_step_only),
-            scan.outputs(scan.params, inputs, last_step_only),
-            rtol=1e-5,
-        )
+        expected = scan.outputs(scan.params, inputs, last_step_only)
+        for cell in (parallel, trained_theta):
+            assert_close_relative(
+                cell.outputs(cell.params, inputs, last_step_only), expected, rtol=1e-5
+            )
 
 
 @pytest.mark.parametrize(
