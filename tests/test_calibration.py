@@ -143,7 +143,7 @@ def test_seeded_memories_calibrate_their_own_ensembles():
     assert seeds == [ensemble.seed for ensemble in plain.ensembles]
     # the radius is chosen among the candidates, for these neurons
     calibration = auto.lead_calibration
-    assert calibration.radii == (4.0, 3.0, 2.5) and calibration.radius in (4, 3, 2.5)
+    assert calibration.radii == (4.0, 3.0) and calibration.radius in (4, 3)
     assert all(ensemble.radius == calibration.radius for ensemble in auto.ensembles)
     assert all(ensemble.radius == 4.0 for ensemble in plain.ensembles)
     unseeded = LegendreMemory(0.2, 3, n_neurons=20, add_to_container=False)

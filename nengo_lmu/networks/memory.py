@@ -102,7 +102,7 @@ class LegendreMemory(nengo.Network):
       ``1 / theta`` Hz. Each dimension of each channel is one ensemble of
       ``n_neurons`` neurons, whose radius is ``1 / STATE_RMS`` (4) standard
       deviations of its state, so that rare excursions do not saturate it, or the
-      smaller radius (3 or 2.5) the lead calibration of a seeded memory predicts
+      smaller radius (3) the lead calibration of a seeded memory predicts
       best, which spans the states with more of each neuron's range
       (``ens_kwargs`` can set it, and any other `nengo.Ensemble` argument). A
       seeded memory seeds its ensembles, so that it and its calibration have the
@@ -128,9 +128,11 @@ class LegendreMemory(nengo.Network):
       each candidate radius and regularisation), and the best is kept, a change
       only where it is predicted to help
       (`~nengo_lmu.calibration.calibrate_lead`; about a second of build time,
-      shared by identical memories). High orders, long windows and neuron types
-      that adapt rather than lead get the plain mapping or a partial correction
-      this way. The lead applied is stored in ``lead``, the calibration in
+      shared by identical memories). High orders and neuron types that adapt
+      rather than lead get the plain mapping or a partial correction this way.
+      Windows longer than ``LEAD_CALIBRATION_TIME`` get the plain mapping
+      without a calibration: a shorter sample cannot predict the error over the
+      window. The lead applied is stored in ``lead``, the calibration in
       ``lead_calibration``.
     - **Output.** ``state`` sums every synaptic input the ensembles receive: it is
       the synaptically filtered estimate of :math:`z`, and ``output`` is
@@ -532,7 +534,14 @@ class LegendreMemory(nengo.Network):
                 2**31, size=seeds.shape
             )
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
-        if isinstance(lead, str) and correctable:
+        # The calibration predicts the error over a whole window from its sample:
+        # a sample shorter than the window cannot (measured: corrections of 10 s
+        # and 30 s windows made 2 to 4 of 10 seeds worse, by up to 2x).
+        if (
+            isinstance(lead, str)
+            and correctable
+            and self.theta <= LEAD_CALIBRATION_TIME
+        ):
             self.lead_calibration = self._measure_lead(
                 Ad, Bd, synapse.tau, solvers, None if self.seed is None else seeds[0]
             )
