@@ -41,7 +41,10 @@ LIF, tau 5 and 10 ms, 50 to 500 neurons per dimension; writes
 ``noise_limited.json`` and ``noise_limited.png`` (NRMSE against neurons per
 dimension at tau 10 ms), its runs kept in ``noise_limited_runs.jsonl``.
 ``--high-orders``: orders 24, 32 and 64 with 1000 and 5000 neurons in all at the
-slow centre; writes ``high_orders.json``.
+slow centre; writes ``high_orders.json``. ``--tails 20 --jobs 16``: the ratio auto
+/ plain of single runs over 20 seeds at the points where some short tests were
+worse with the calibration, with the map's test duration and with 10 s, and over
+10 seeds at windows of 1 to 30 s; writes ``accuracy_tails.json``.
 """
 
 import argparse
@@ -91,8 +94,10 @@ SWEEPS = {
 }
 WINDOW = np.linspace(0, 1, 100)
 # Runs of an earlier calibration in the runs file are not reused: 2 chooses the
-# radius and measures the memory's own neurons (runs without the key are 1's).
-CALIBRATION = 2
+# radius and measures the memory's own neurons (runs without the key are 1's); 3
+# leaves windows longer than the calibration's sample uncalibrated and tries the
+# radii 4 and 3 only.
+CALIBRATION = 3
 SHORT_NAMES = {"SpikingRectifiedLinear": "SpikingReLU"}
 
 
@@ -434,6 +439,66 @@ def plot_noise_limited(results, path):
         plt.close(fig)
 
 
+# Per-seed tails: points where single runs were worse with the calibration on the
+# map's short (2 s) tests, over many seeds and with 10 s tests too; and windows
+# of 1 to 30 s at the slow centre.
+TAIL_POINTS = {
+    "fast centre": CENTRES["fast synapse"],
+    "fast centre, 500/dim": dict(CENTRES["fast synapse"], n_neurons=500),
+    "slow centre, theta 0.1": dict(CENTRES["slow synapse"], theta=0.1),
+}
+TAIL_DURATIONS = (None, 10.0)
+TAIL_THETAS = (1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
+
+
+def tails(n_seeds, out, jobs):
+    """The ratio auto / plain of single runs over ``n_seeds`` seeds at
+    `TAIL_POINTS` (with the map's test duration and 10 s), and over ``n_seeds //
+    2`` seeds at the slow centre with windows `TAIL_THETAS`; writes
+    ``accuracy_tails.json``."""
+    specs = [
+        (name, config, duration, seed)
+        for name, config in TAIL_POINTS.items()
+        for duration in TAIL_DURATIONS
+        for seed in range(n_seeds)
+    ] + [
+        (f"slow centre, theta {theta:g}", dict(CENTRES["slow synapse"], theta=theta),
+         None, seed)
+        for theta in TAIL_THETAS
+        for seed in range(n_seeds // 2)
+    ]  # fmt: skip
+    with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
+        futures = [
+            pool.submit(run_point, seed=seed, duration=duration, **config)
+            for _, config, duration, seed in specs
+        ]
+        runs = [future.result() for future in futures]
+    rows = {}
+    for (name, config, duration, seed), run in zip(specs, runs):
+        duration = duration_for(config["theta"]) if duration is None else duration
+        row = rows.setdefault(
+            (name, duration),
+            dict(point=name, config=config, test_duration=duration, ratios=[]),
+        )
+        row["ratios"].append(run["auto"] / run["plain"])
+    results = dict(n_seeds=n_seeds, rows=list(rows.values()))
+    print(f"{'point':24} {'test':>5} {'seeds':>5} {'median':>6} {'worst':>6} worse")
+    for row in results["rows"]:
+        ratios = np.array(row["ratios"])
+        row.update(
+            median=float(np.median(ratios)),
+            worst=float(ratios.max()),
+            n_worse=int(np.sum(ratios > 1.05)),
+        )
+        print(
+            f"{row['point']:24} {row['test_duration']:4g}s {len(ratios):5d} "
+            f"{row['median']:6.3f} {row['worst']:6.3f} {row['n_worse']:3d}"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "accuracy_tails.json").write_text(json.dumps(results, indent=1))
+    print(f"Wrote {out / 'accuracy_tails.json'}")
+
+
 # High orders at a fixed total number of neurons (slow centre otherwise).
 HIGH_ORDERS = (24, 32, 64)
 HIGH_ORDER_TOTALS = (1000, 5000)
@@ -494,7 +559,17 @@ if __name__ == "__main__":
         action="store_true",
         help="only orders 24 to 64 with 1000 and 5000 neurons in all",
     )
+    parser.add_argument(
+        "--tails",
+        type=int,
+        metavar="N_SEEDS",
+        help="only single runs over N_SEEDS seeds where short tests were worse, "
+        "and windows of 1 to 30 s over N_SEEDS / 2 seeds",
+    )
     args = parser.parse_args()
+    if args.tails:
+        tails(args.tails, args.out, args.jobs)
+        raise SystemExit
     if args.high_orders:
         high_orders(args.seeds, args.out)
         raise SystemExit

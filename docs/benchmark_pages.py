@@ -14,7 +14,9 @@ BENCHMARKS = {
     "delay_accuracy": (
         "python benchmarks/delay_accuracy.py --seeds 0 1 2 3 4 --out benchmarks/results"
     ),
-    "accuracy_map": "python benchmarks/accuracy_map.py --seeds 0 1 2 --out "
+    "accuracy_map": "python benchmarks/accuracy_map.py --seeds 0 1 2 3 4 --jobs 16 "
+    "--out benchmarks/results",
+    "accuracy_tails": "python benchmarks/accuracy_map.py --tails 20 --jobs 16 --out "
     "benchmarks/results",
     "noise_limited": "python benchmarks/accuracy_map.py --noise-limited --out "
     "benchmarks/results",
@@ -30,8 +32,9 @@ BENCHMARKS = {
     "loihi_lmu": "python benchmarks/loihi_lmu.py --out benchmarks/results",
     "scale_reference": "OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py "
     "--simulator reference --orders 16 64 256 512 1024",
-    "scale_nengo_ocl": "PYOPENCL_CTX=0 python benchmarks/scale.py "
-    "--simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --steps 100",
+    "scale_nengo_ocl": "PYOPENCL_CTX=0 python benchmarks/scale.py --simulator "
+    "nengo_ocl --lmus 1 16 64 --order 64 --neural 1 8 32",
+    "train_speed": "python benchmarks/train_speed.py --out benchmarks/results",
 }
 
 
@@ -274,6 +277,57 @@ def noise_limited(results, has_figure):
             )
         )
     return "\n".join(out)
+
+
+def accuracy_tails(results, has_figure):
+    """Table of ``accuracy_tails.json``: single runs' auto / plain over seeds."""
+    rows = [
+        [
+            row["point"],
+            f"{row['test_duration']:g} s",
+            str(len(row["ratios"])),
+            f"{row['median']:.3f}",
+            f"{row['worst']:.3f}",
+            str(row["n_worse"]),
+        ]
+        for row in results["rows"]
+    ]
+    return (
+        "The ratio auto / plain of single runs (one seed each), with the map's "
+        "test duration and with 10 s; *worse*: runs more than 5% worse with the "
+        "calibration.\n\n"
+        + table(
+            ["Point", "test", "seeds", "median", "worst", "worse"],
+            rows,
+            widths=[26, 8, 7, 8, 8, 7],
+        )
+    )
+
+
+def train_speed(results, has_figure):
+    """Table of ``train_speed.json``: one training step, parallel against scan."""
+    rows = [
+        [
+            "last step" if row["targets"] == "last" else "every step",
+            str(row["batch"]),
+            f"{row['parallel_s'] * 1e3:.2f}",
+            f"{row['scan_s'] * 1e3:.2f}",
+            f"{row['speedup']:.1f}x",
+        ]
+        for row in results["rows"]
+    ]
+    return (
+        f"On {results.get('device_kind', results['device'])} (JAX "
+        f"{results['versions']['jax']}): order "
+        f"{results['order']}, {results['n_hidden']} ReLU hidden units, sequences "
+        f"of {results['n_steps']} steps, median of {results['repeats']} steps after "
+        "compilation.\n\n"
+        + table(
+            ["Targets", "batch", "parallel (ms)", "scan (ms)", "speed-up"],
+            rows,
+            widths=[12, 7, 15, 12, 10],
+        )
+    )
 
 
 def figure_only(name):
@@ -539,6 +593,8 @@ def scale(name):
             rows,
             widths=[22, 20, 22, 18, 18],
         )
+        if "note" in results:
+            text += f"\nOn {results['machine']}. {results['note']}\n"
         construction = [
             [
                 str(row["order"]),
@@ -548,19 +604,21 @@ def scale(name):
                 f"{row.get('given_cold_s', float('nan')):.3g}",
                 f"{row['given_s']:.3g}",
             ]
-            for row in results["construction"]
+            for row in results.get("construction", [])
         ]
-        text += "\n``LMU(order, n_hidden=1000)`` construction (CPU s):\n\n" + table(
-            [
-                "order",
-                "first",
-                "another theta",
-                "again",
-                "every kernel given, first",
-                "every kernel given, again",
-            ],
-            construction,
-        )
+        if construction:
+            text += "\n``LMU(order, n_hidden=1000)`` construction (CPU s):\n\n"
+            text += table(
+                [
+                    "order",
+                    "first",
+                    "another theta",
+                    "again",
+                    "every kernel given, first",
+                    "every kernel given, again",
+                ],
+                construction,
+            )
         neural = results.get("neural_construction")
         if neural:
             text += (
@@ -589,6 +647,7 @@ RENDERERS = {
     "delay_accuracy": delay_accuracy,
     "accuracy_map": accuracy_map,
     "noise_limited": noise_limited,
+    "accuracy_tails": accuracy_tails,
     "memory_fft": memory_fft,
     "online_learning": figure_only("online_learning"),
     "sequence_digits": sequence_digits,
@@ -599,6 +658,7 @@ RENDERERS = {
     "loihi_lmu": loihi_lmu,
     "scale_reference": scale("scale_reference"),
     "scale_nengo_ocl": scale("scale_nengo_ocl"),
+    "train_speed": train_speed,
 }
 
 
