@@ -444,7 +444,9 @@ def legendre_realization(
       Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
       with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
       ``rms``. So it is computed once per order (for ``theta=1`` and unit rms,
-      in :math:`O(\text{order}^3)`), and kept for the last
+      in :math:`O(\text{order}^3)`; the inverse of the Legendre state matrix
+      is tridiagonal, so each transfer function value the band-limited rms
+      needs is an :math:`O(\text{order})` solve), and kept for the last
       ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
     - a sample of ``input_process`` (see `state_scaling`), run with
       ``numpy.random.RandomState(seed)`` unless the process has a seed of its
@@ -615,12 +617,15 @@ def _legendre_inverse(order):
     r"""The inverse of ``legendre_delay(1, order)[0]``, tridiagonal, in the banded
     form of `scipy.linalg.solve_banded` (rows: above, on, below the diagonal).
 
-    It is the Legendre polynomials' integration rule
-    :math:`(2i + 1) \int P_i = P_{i+1} - P_{i-1}` in matrix form: with
-    :math:`c_i = 1 / (2 (2i + 1))`, the entries are :math:`c_{i+1}` above the
-    diagonal in row :math:`i`, :math:`-c_i` below it in column :math:`i`, and
-    :math:`-c_0` and :math:`-c_{d-1}` in the first and last diagonal entries
-    (they add up for order 1).
+    With :math:`D = \mathrm{diag}(2i + 1)` and :math:`J = \mathrm{diag}((-1)^i)`,
+    the state matrix is :math:`A = -D K J`, where :math:`K_{ij} = (-1)^{\max(i,
+    j)}` factors as :math:`K = U \mathrm{diag}(g) U^T`, with :math:`U` the upper
+    triangular matrix of ones and :math:`g_i = (-1)^i (2 - [i = d - 1])`. So
+    :math:`A^{-1} = -J U^{-T} \mathrm{diag}(1/g) U^{-1} D^{-1}`, a product of
+    bidiagonal and diagonal matrices: with :math:`c_i = 1 / (2 (2i + 1))`, row
+    :math:`i` holds :math:`-c_{i-1}` below the diagonal and :math:`c_{i+1}` above
+    it, and the diagonal is zero but for :math:`-c_0` first and :math:`-c_{d-1}`
+    last (which add up for order 1).
     """
     c = 1.0 / (2.0 * (2.0 * np.arange(order) + 1.0))
     banded = np.zeros((3, order))
