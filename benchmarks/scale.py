@@ -33,8 +33,10 @@ with every kernel given, as ``LMU.from_keras`` does (``given_cold_s`` from empty
 caches, ``given_s`` with the discretisation cached); and of B1 memories told
 their input by a ``WhiteSignal`` process (``neural_construction``): the first,
 one more, and ``--identical`` (100) identical ones in one network from empty
-caches, which share one realisation, sample and lead calibration. The load
-average at the end is recorded: the machine may be shared.
+caches, which share one realisation, sample and lead calibration. The first
+of each is also timed by the wall clock (``cold_wall_s``, ``first_wall_s``),
+which counts every BLAS thread once. The load average at the end is recorded:
+the machine may be shared.
 
 Writes ``scale_<simulator>.json`` and a figure ``scale_<simulator>.png`` to
 ``--out``. Run from the repository root, for example (about 10 minutes on
@@ -44,7 +46,11 @@ Writes ``scale_<simulator>.json`` and a figure ``scale_<simulator>.png`` to
     OPENBLAS_NUM_THREADS=1 PYOPENCL_CTX=0 python benchmarks/scale.py \\
         --simulator nengo_ocl --lmus 1 8 64 --order 64 --neural 1 8 --clock cpu
 
-``--quick`` makes a smoke run.
+``--quick`` makes a smoke run; ``--construction-only`` times only the
+construction (``scale_construction.json``)::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/scale.py --construction-only \
+        --orders 256 512 1024
 """
 
 import argparse
@@ -244,6 +250,12 @@ def cpu_timed(function):
     return result, time.process_time() - start
 
 
+def cpu_and_wall_timed(function):
+    start, start_wall = time.process_time(), time.perf_counter()
+    result = function()
+    return result, time.process_time() - start, time.perf_counter() - start_wall
+
+
 def construction_against_order(orders, n_hidden):
     """CPU time to make one ``LMU(order, n_hidden)``: the first (every cache
     empty), at another ``theta`` (the realisation cached), the same again
@@ -262,7 +274,7 @@ def construction_against_order(orders, n_hidden):
         )
         given = lmu(size_out=1, kernels=kernels)
         clear_caches()
-        _, cold = cpu_timed(lmu())
+        _, cold, cold_wall = cpu_and_wall_timed(lmu())
         _, warm = cpu_timed(lmu(2 * THETA))
         _, cached = cpu_timed(lmu())
         clear_caches()
@@ -272,6 +284,7 @@ def construction_against_order(orders, n_hidden):
             dict(
                 order=order,
                 cold_s=cold,
+                cold_wall_s=cold_wall,
                 warm_s=warm,
                 cached_s=cached,
                 given_cold_s=given_cold,
@@ -279,7 +292,8 @@ def construction_against_order(orders, n_hidden):
             )
         )
         print(
-            f"LMU(order={order}, n_hidden={n_hidden}) CPU s: first {cold:.3f}, "
+            f"LMU(order={order}, n_hidden={n_hidden}) CPU s: first {cold:.3f} "
+            f"(wall {cold_wall:.3f}), "
             f"new theta {warm:.3f}, again {cached:.3f}, kernels given "
             f"{given_cold:.3f} (first) {given_cached:.3f} (again)",
             flush=True,
@@ -305,14 +319,21 @@ def neural_construction(n_identical):
     LegendreMemory(1.0, 2, n_neurons=10, add_to_container=False)  # imports
     clear_caches()
     with nengo.Network():
-        _, first = cpu_timed(b1_memory)
+        _, first, first_wall = cpu_and_wall_timed(b1_memory)
         _, again = cpu_timed(b1_memory)
     clear_caches()
     with nengo.Network():
         _, many = cpu_timed(lambda: [b1_memory() for _ in range(n_identical)])
-    row = dict(first_s=first, again_s=again, n_identical=n_identical, identical_s=many)
+    row = dict(
+        first_s=first,
+        first_wall_s=first_wall,
+        again_s=again,
+        n_identical=n_identical,
+        identical_s=many,
+    )
     print(
-        f"B1 memory CPU s: first {first:.3f}, again {again:.3f}, "
+        f"B1 memory CPU s: first {first:.3f} (wall {first_wall:.3f}), "
+        f"again {again:.3f}, "
         f"{n_identical} identical {many:.2f}",
         flush=True,
     )
@@ -399,7 +420,7 @@ def main(args):
         for n in args.neural
     ]
     by_hand = dict(lmu=hand_lmu_model, neural=hand_neural_model)
-    for kind, label, n, make in sizes:
+    for kind, label, n, make in [] if args.construction_only else sizes:
         (model, parts), construct_s = timed(make, n)
         hand, hand_construct_s = timed(by_hand[kind], parts, seed)
         row = compare(
@@ -420,9 +441,15 @@ def main(args):
 
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"scale_{args.simulator}" + ("_quick" if args.quick else "")
+    if args.construction_only:
+        name = "scale_construction" + ("_quick" if args.quick else "")
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1))
-    plot(results, args.out / f"{name}.png")
-    print(f"wrote {args.out / name}.json and .png")
+    if not args.construction_only:
+        plot(results, args.out / f"{name}.png")
+    print(
+        f"wrote {args.out / name}.json"
+        + ("" if args.construction_only else " and .png")
+    )
 
 
 if __name__ == "__main__":
@@ -451,6 +478,12 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument(
+        "--construction-only",
+        action="store_true",
+        help="only the construction times (LMU against order, B1 memories); "
+        "writes scale_construction.json and no figure",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     arguments = parser.parse_args()
     if arguments.quick:

@@ -23,7 +23,13 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 from scipy.integrate import quad_vec
-from scipy.linalg import get_lapack_funcs, rsf2csf, schur, solve_triangular
+from scipy.linalg import (
+    get_lapack_funcs,
+    rsf2csf,
+    schur,
+    solve_banded,
+    solve_triangular,
+)
 
 from nengo_lmu.discretize import _discretize
 from nengo_lmu.legendre import legendre_delay, legendre_readout
@@ -288,9 +294,10 @@ def _state_scaling(
     A, B, dt, input_process, band_limit, rms, n_steps, rng, balanced=None
 ):
     """`state_scaling` of a checked, stable system. With ``balanced``, ``(A0, B0,
-    T_inv, schur_form, controllability)`` from `_balance` of a system ``(A0, B0)``
-    of which (A, B) is the balanced form, the band-limited rms is computed from
-    the Schur form and Gramian of ``A0`` that balancing computed."""
+    T_inv, schur_form, controllability, inverse_A0)`` from `_balance` of a system
+    ``(A0, B0)`` of which (A, B) is the balanced form (A may then be None for
+    band-limited input), the band-limited rms is computed from the Schur form and
+    Gramian of ``A0`` that balancing computed, and ``inverse_A0`` if not None."""
     dt = check_positive(dt, "dt")
     rms = check_positive(rms, "rms")
     if not RMS_RANGE[0] <= rms <= RMS_RANGE[1]:
@@ -323,7 +330,9 @@ def _state_scaling(
         if balanced is None:
             state_rms = _band_limited_state_rms(A, B, band_limit, rms)
         else:
-            original_A, original_B, output, schur_form, controllability = balanced
+            original_A, original_B, output, schur_form, controllability, inverse = (
+                balanced
+            )
             state_rms = _band_limited_state_rms(
                 original_A,
                 original_B,
@@ -332,6 +341,7 @@ def _state_scaling(
                 output=output,
                 schur_form=schur_form,
                 controllability=controllability,
+                inverse_A=inverse,
             )
 
     reached = state_rms > UNREACHED_RMS_RATIO * np.max(state_rms)
@@ -394,10 +404,19 @@ def realize(
         return state_scaling(
             A, B, dt, input_process, band_limit, rms, n_steps=n_steps, rng=rng
         )
+    return _balanced_realize(A, B, C, dt, input_process, band_limit, rms, n_steps, rng)
+
+
+def _balanced_realize(
+    A, B, C, dt, input_process, band_limit, rms, n_steps, rng, inverse_A=None
+):
+    """`realize` with ``balance`` of checked arguments; ``inverse_A``, the banded
+    form of a tridiagonal inverse of A, where known (see `_band_limited_state_rms`)."""
     T_balanced, T_balanced_inv, schur_form, controllability = _balance(A, B, C)
-    # The balanced system is similar to A, so it is stable too.
-    T_scale, T_scale_inv = _state_scaling(
-        T_balanced_inv @ A @ T_balanced,
+    # The balanced system is similar to A, so it is stable too. Its state matrix
+    # is needed only to simulate a sample of the input.
+    T_scale, _ = _state_scaling(
+        None if input_process is None else T_balanced_inv @ A @ T_balanced,
         T_balanced_inv @ B,
         dt,
         input_process,
@@ -405,9 +424,10 @@ def realize(
         rms,
         n_steps,
         rng,
-        balanced=(A, B, T_balanced_inv, schur_form, controllability),
+        balanced=(A, B, T_balanced_inv, schur_form, controllability, inverse_A),
     )
-    return T_balanced @ T_scale, T_scale_inv @ T_balanced_inv
+    scale = np.diag(T_scale)
+    return T_balanced * scale, (1.0 / scale)[:, None] * T_balanced_inv
 
 
 def legendre_realization(
@@ -424,7 +444,9 @@ def legendre_realization(
       Gramians scale with :math:`\theta^{\mp 1}` and the band-limited state rms
       with :math:`\sqrt{\theta}`, which cancel, and it is proportional to
       ``rms``. So it is computed once per order (for ``theta=1`` and unit rms,
-      in :math:`O(\text{order}^3)`), and kept for the last
+      in :math:`O(\text{order}^3)`; the inverse of the Legendre state matrix
+      is tridiagonal, so each transfer function value the band-limited rms
+      needs is an :math:`O(\text{order})` solve), and kept for the last
       ``LEGENDRE_REALIZATION_CACHE_SIZE`` (16) orders.
     - a sample of ``input_process`` (see `state_scaling`), run with
       ``numpy.random.RandomState(seed)`` unless the process has a seed of its
@@ -575,9 +597,43 @@ def _whole_window_readout(order):
 @functools.lru_cache(maxsize=LEGENDRE_REALIZATION_CACHE_SIZE)
 def _unit_legendre_realization(order):
     A, B = legendre_delay(1.0, order)
-    T, T_inv = realize(A, B, _whole_window_readout(order), band_limit=1.0, rms=1.0)
+    T, T_inv = _balanced_realize(
+        A,
+        B,
+        _whole_window_readout(order),
+        dt=0.001,
+        input_process=None,
+        band_limit=1.0,
+        rms=1.0,
+        n_steps=None,
+        rng=None,
+        inverse_A=_legendre_inverse(order),
+    )
     T.flags.writeable = T_inv.flags.writeable = False
     return T, T_inv
+
+
+def _legendre_inverse(order):
+    r"""The inverse of ``legendre_delay(1, order)[0]``, tridiagonal, in the banded
+    form of `scipy.linalg.solve_banded` (rows: above, on, below the diagonal).
+
+    With :math:`D = \mathrm{diag}(2i + 1)` and :math:`J = \mathrm{diag}((-1)^i)`,
+    the state matrix is :math:`A = -D K J`, where :math:`K_{ij} = (-1)^{\max(i,
+    j)}` factors as :math:`K = U \mathrm{diag}(g) U^T`, with :math:`U` the upper
+    triangular matrix of ones and :math:`g_i = (-1)^i (2 - [i = d - 1])`. So
+    :math:`A^{-1} = -J U^{-T} \mathrm{diag}(1/g) U^{-1} D^{-1}`, a product of
+    bidiagonal and diagonal matrices: with :math:`c_i = 1 / (2 (2i + 1))`, row
+    :math:`i` holds :math:`-c_{i-1}` below the diagonal and :math:`c_{i+1}` above
+    it, and the diagonal is zero but for :math:`-c_0` first and :math:`-c_{d-1}`
+    last (which add up for order 1).
+    """
+    c = 1.0 / (2.0 * (2.0 * np.arange(order) + 1.0))
+    banded = np.zeros((3, order))
+    banded[0, 1:] = c[1:]
+    banded[2, :-1] = -c[:-1]
+    banded[1, 0] -= c[0]
+    banded[1, -1] -= c[-1]
+    return banded
 
 
 def _sampled_legendre_realization(process, order, theta, dt, n_steps, seed):
@@ -724,41 +780,69 @@ def _slowest_time_constant(A):
 
 
 def _band_limited_state_rms(
-    A, B, band_limit, rms, output=None, schur_form=None, controllability=None
+    A,
+    B,
+    band_limit,
+    rms,
+    output=None,
+    schur_form=None,
+    controllability=None,
+    inverse_A=None,
 ):
     """Rms of each state, or of each entry of ``output @ x``, for input of flat
     spectrum up to band_limit Hz; ``schur_form`` (real or complex) and the
-    ``controllability`` Gramian of (A, B), where known, are not recomputed."""
-    # In the complex Schur form A = Z R Z^H each transfer function value is a
-    # triangular solve, O(n^2) rather than O(n^3).
-    if schur_form is None:
-        R, Z = schur(A, output="complex")
-    elif np.iscomplexobj(schur_form[0]):
-        R, Z = schur_form
+    ``controllability`` Gramian of (A, B), where known, are not recomputed.
+
+    With ``inverse_A``, the banded form (as `scipy.linalg.solve_banded` takes it)
+    of a tridiagonal inverse of A, and both ``schur_form`` and ``controllability``
+    given, each transfer function value is a tridiagonal solve,
+    :math:`(sI - A)^{-1} B = (s A^{-1} - I)^{-1} A^{-1} B`, in O(n)."""
+    if inverse_A is not None and schur_form is not None and controllability is not None:
+        eigenvalues = _schur_eigenvalues(schur_form[0])
+        inverse_B = _banded_product(inverse_A, B).astype(complex)
+        identity = np.zeros_like(inverse_A)
+        identity[1] = 1.0
+
+        def transfer(frequency):
+            matrix = 2j * np.pi * frequency * inverse_A - identity
+            return _product(output, solve_banded((1, 1), matrix, inverse_B))
+
     else:
-        R, Z = rsf2csf(*schur_form)
-    input_factor = Z.conj().T @ B
-    to_output = Z if output is None else output @ Z
-    shifted = -R
+        # In the complex Schur form A = Z R Z^H each transfer function value is a
+        # triangular solve, O(n^2) rather than O(n^3).
+        if schur_form is None:
+            R, Z = schur(A, output="complex")
+        elif np.iscomplexobj(schur_form[0]):
+            R, Z = schur_form
+        else:
+            R, Z = rsf2csf(*schur_form)
+        eigenvalues = np.diag(R)
+        input_factor = Z.conj().T @ B
+        to_output = Z if output is None else _product(output, Z)
+        shifted = -R
+
+        def transfer(frequency):
+            np.fill_diagonal(shifted, 2j * np.pi * frequency - eigenvalues)
+            return to_output @ solve_triangular(shifted, input_factor)
 
     def power(frequency):
-        np.fill_diagonal(shifted, 2j * np.pi * frequency - np.diag(R))
-        transfer = to_output @ solve_triangular(shifted, input_factor)
-        return np.sum(np.abs(transfer) ** 2, axis=1)
+        return np.sum(np.abs(transfer(frequency)) ** 2, axis=1)
 
     # Over all frequencies, the integral is the controllability Gramian: it sets
     # the absolute accuracy, and the input reaches no state if it is zero.
     if controllability is None:
         controllability = _gramian(A, B, (R, Z))
-    if output is not None:
-        controllability = output @ controllability @ output.conj().T
-    whole_band = np.diag(controllability).real / 2
+    if output is None:
+        whole_band = np.diag(controllability).real / 2
+    else:  # the diagonal of output @ controllability @ output^H
+        product = _product(output, controllability)
+        whole_band = np.sum(product * output.conj(), axis=1).real / 2
     if np.max(whole_band) == 0:
         return np.zeros(len(whole_band))
 
     # The spectrum is even, so integrate over positive frequencies and double; the
     # resonant frequencies of A are breakpoints for the adaptive quadrature.
-    resonances = np.abs(np.diag(R).imag) / (2 * np.pi)
+    resonances = np.abs(eigenvalues.imag) / (2 * np.pi)
     integral, _ = quad_vec(
         power,
         0.0,
@@ -770,6 +854,37 @@ def _band_limited_state_rms(
     )
     variance = rms**2 / band_limit * integral
     return np.sqrt(variance)
+
+
+def _product(matrix, other):
+    """``matrix @ other`` (``other`` itself if ``matrix`` is None), without
+    converting a real ``matrix`` to complex for a complex ``other``."""
+    if matrix is None:
+        return other
+    if np.iscomplexobj(other) and not np.iscomplexobj(matrix):
+        return matrix @ other.real + 1j * (matrix @ other.imag)
+    return matrix @ other
+
+
+def _banded_product(banded, X):
+    """The tridiagonal matrix in `scipy.linalg.solve_banded` form times X."""
+    product = banded[1][:, None] * X
+    product[:-1] += banded[0, 1:, None] * X[1:]
+    product[1:] += banded[2, :-1, None] * X[:-1]
+    return product
+
+
+def _schur_eigenvalues(R):
+    """The eigenvalues on the (quasi-)triangular Schur form R, in its order."""
+    if np.iscomplexobj(R):
+        return np.diag(R)
+    eigenvalues = np.diag(R).astype(complex)
+    k = np.flatnonzero(np.diag(R, -1))  # the 2 x 2 blocks, from their first row
+    half_difference = (R[k, k] - R[k + 1, k + 1]) / 2
+    root = np.sqrt(half_difference**2 + R[k, k + 1] * R[k + 1, k] + 0j)
+    mean = (R[k, k] + R[k + 1, k + 1]) / 2
+    eigenvalues[k], eigenvalues[k + 1] = mean + root, mean - root
+    return eigenvalues
 
 
 def _simulated_state_rms(A, B, dt, process, n_steps, rng):

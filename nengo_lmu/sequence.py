@@ -78,7 +78,22 @@ def impulse_response(Ad, Bd, n_steps):
 
 
 def _impulse_response(Ad, Bd, n_steps):
-    response = np.empty((n_steps, len(Ad)), dtype=Ad.dtype)
+    order = len(Ad)
+    if order * np.log2(n_steps) < n_steps:
+        # Rows k .. 2k-1 are rows 0 .. k-1 advanced by Ad^k: one matrix product
+        # per doubling, and one squaring (order^3) for the next power. In float64,
+        # where the powers' rounding stays below float32's.
+        response = np.empty((n_steps, order))
+        response[0] = Bd[:, 0]
+        done, power = 1, Ad.astype(np.float64)
+        while done < n_steps:
+            count = min(done, n_steps - done)
+            np.matmul(response[:count], power.T, out=response[done : done + count])
+            done += count
+            if done < n_steps:
+                power = power @ power
+        return response.astype(Ad.dtype, copy=False)
+    response = np.empty((n_steps, order), dtype=Ad.dtype)
     response[0] = Bd[:, 0]
     for k in range(1, n_steps):
         np.matmul(Ad, response[k - 1], out=response[k])

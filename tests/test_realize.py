@@ -17,7 +17,10 @@ from nengo_lmu.realize import (
     SYLVESTER_BLOCK,
     _gramian,
     _gramian_factor,
+    _legendre_inverse,
+    _schur_eigenvalues,
     _triangular_sylvester,
+    _unit_legendre_realization,
     balanced_realization,
     legendre_realization,
     process_sample,
@@ -379,6 +382,40 @@ def test_legendre_realization_equals_realize(order, theta, rms):
     assert np.allclose(T_inv_cached, T_inv, rtol=1e-7, atol=1e-9 * np.abs(T_inv).max())
     T_cached[0, 0] = 0  # a copy: the cache is untouched
     assert legendre_realization(order, rms=rms)[0][0, 0] != 0
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 8, 64])
+def test_legendre_inverse_is_tridiagonal_inverse(order):
+    A, _ = legendre_delay(1.0, order)
+    banded = _legendre_inverse(order)
+    inverse = (
+        np.diag(banded[1]) + np.diag(banded[0, 1:], 1) + np.diag(banded[2, :-1], -1)
+    )
+    assert np.allclose(inverse, np.linalg.inv(A), rtol=0, atol=1e-12)
+    assert np.allclose(inverse @ A, np.eye(order), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("order", [1, 2, 6, 33, 96])
+def test_legendre_realization_by_tridiagonal_solves_equals_schur(order):
+    """The cached realisation (transfer functions by tridiagonal solves) equals
+    `realize` (by the complex Schur form) to rounding."""
+    _unit_legendre_realization.cache_clear()
+    T, T_inv = _unit_legendre_realization(order)
+    A, B = legendre_delay(1.0, order)
+    T_schur, T_inv_schur = realize(A, B, whole_window_readout(order), band_limit=1.0)
+    assert np.abs(T - T_schur).max() < 1e-10 * np.abs(T_schur).max()
+    assert np.abs(T_inv - T_inv_schur).max() < 1e-10 * np.abs(T_inv_schur).max()
+
+
+@pytest.mark.parametrize("output", ["real", "complex"])
+def test_schur_eigenvalues(output, rng):
+    A, _ = legendre_delay(1.0, 9)
+    A = A + 0.1 * rng.standard_normal(A.shape)
+    R, _ = schur(A, output=output)
+    distances = np.abs(_schur_eigenvalues(R)[:, None] - np.linalg.eigvals(A))
+    # each eigenvalue matched, both ways (pairs are conjugates, so distinct)
+    assert distances.min(axis=0).max() < 1e-10 * np.abs(A).max()
+    assert distances.min(axis=1).max() < 1e-10 * np.abs(A).max()
 
 
 @pytest.mark.parametrize("order, theta", [(6, 0.1), (12, 1.0)])

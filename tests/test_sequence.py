@@ -156,6 +156,21 @@ def test_dtype(method, input_dtype, system_dtype, expected_dtype, rng):
     assert relative_difference(states, reference) < tolerance
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order, n_steps", [(6, 20_000), (64, 3000), (200, 300)])
+def test_impulse_response_long_matches_steps(order, n_steps, dtype):
+    """Long responses (computed by doubling) equal the step-by-step recurrence."""
+    Ad, Bd = legendre_system(order, 100)
+    expected = np.empty((n_steps, order))
+    expected[0] = Bd[:, 0]
+    for k in range(1, n_steps):
+        expected[k] = Ad @ expected[k - 1]
+    response = impulse_response(Ad.astype(dtype), Bd.astype(dtype), n_steps)
+    assert response.dtype == dtype
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    assert relative_difference(response, expected) < tolerance
+
+
 def test_impulse_response_dtype():
     Ad, Bd = legendre_system(3, theta_steps=10)
     assert impulse_response(Ad, Bd, 5).dtype == np.float64
