@@ -29,7 +29,7 @@ from nengo.utils.progress import Progress, ProgressTracker
 
 from nengo_lmu.discretize import loop_transfer_function
 from nengo_lmu.legendre import legendre_delay
-from nengo_lmu.sequence import CELL_WEIGHT_SHAPES
+from nengo_lmu.sequence import CELL_WEIGHT_SHAPES, impulse_response
 from nengo_lmu.validation import (
     check_bool,
     check_choice,
@@ -279,11 +279,7 @@ class Cell:
         """
         if not self.train_theta:
             if n_steps not in self._responses:
-                Ad64, Bd64 = self._system64
-                response = np.empty((n_steps, self.order))
-                state = Bd64[:, 0]
-                for j in range(n_steps):
-                    response[j], state = state, Ad64 @ state
+                response = impulse_response(*self._system64, n_steps)
                 self._responses[n_steps] = response.astype(np.float32)
             return jnp.asarray(self._responses[n_steps])
         response, power = Bd[None, :, 0], Ad
