@@ -75,7 +75,7 @@ TASKS = {
         hold=1,
         noise=0.1,
         rate_scale=2,
-        augment=8,
+        augment=16,
         max_shift=4,
     ),
     "psdigits": dict(
