@@ -19,7 +19,12 @@ a ``Lowpass`` synapse on the connections from the hidden layer, which averages
 the hidden features over the last steps (temporal pooling) and smooths the
 spikes. Training (`LMU.train`: Adam with a cosine learning-rate schedule,
 cross-entropy, validation split 0.1, the best epoch kept) adds Gaussian noise to
-the hidden activities, which makes the readout robust to spike noise.
+the hidden activities, which makes the readout robust to spike noise. With
+``augment`` > 0 the training set gets that many randomly shifted copies of each
+training sequence (the validation sequences stay as they are): for MNIST-1D
+circular shifts by up to ``max_shift`` steps, as its generator translates the
+digits; for psDigits shifts of the 8x8 image by up to ``max_shift`` pixels
+before the permutation.
 Deployment: the trained weights are simulated in ``nengo.Simulator`` on the same
 ``LIFRate`` neurons, and on spiking ``LIF`` neurons, one sequence at a time.
 The spiking neurons are ``rate_scale`` times faster (``tau_rc`` and ``tau_ref``
@@ -61,15 +66,17 @@ TASKS = {
         order=24,
         theta_steps=40,
         n_hidden=256,
-        hidden_to_hidden=False,
+        hidden_to_hidden=True,
         tau=0.02,
-        epochs=40,
+        epochs=10,
         learning_rate=1e-2,
         schedule="cosine",
         weight_decay=0.0,
         hold=1,
         noise=0.1,
         rate_scale=2,
+        augment=16,
+        max_shift=4,
     ),
     "psdigits": dict(
         order=64,
@@ -84,6 +91,8 @@ TASKS = {
         hold=2,
         noise=0.1,
         rate_scale=1,
+        augment=0,
+        max_shift=1,
     ),
 }
 
@@ -119,6 +128,57 @@ def psdigits_data(seed):
 
 
 DATA = {"mnist1d": mnist1d_data, "psdigits": psdigits_data}
+
+
+def shift_mnist1d(sequences, rng, seed, max_shift):
+    """Each sequence shifted circularly by up to ``max_shift`` steps either way
+    (uniformly), as the ``mnist1d`` generator translates its signals (a
+    circular shift, there before the shear and resampling)."""
+    shifts = rng.integers(-max_shift, max_shift + 1, len(sequences))
+    return np.stack([np.roll(s, k, axis=0) for s, k in zip(sequences, shifts)])
+
+
+def shift_psdigits(sequences, rng, seed, max_shift):
+    """Each image shifted by up to ``max_shift`` pixels along each axis (zeros
+    shifted in), in the pixel order of `digit_sequences` (permuted with
+    ``seed``)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from sequence_digits import (  # pylint: disable=import-outside-toplevel
+        N_STEPS,
+    )
+
+    permutation = np.random.RandomState(seed + 1).permutation(N_STEPS)
+    images = np.zeros_like(sequences)
+    images[:, permutation] = sequences
+    images = images.reshape(len(sequences), 8, 8, -1)
+    shifted = np.zeros_like(images)
+    shifts = rng.integers(-max_shift, max_shift + 1, (len(images), 2))
+    for i, (dy, dx) in enumerate(shifts):
+        rolled = np.roll(images[i], (dy, dx), axis=(0, 1))
+        rolled[:dy] = 0 if dy > 0 else rolled[:dy]
+        rolled[dy:] = 0 if dy < 0 else rolled[dy:]
+        rolled[:, :dx] = 0 if dx > 0 else rolled[:, :dx]
+        rolled[:, dx:] = 0 if dx < 0 else rolled[:, dx:]
+        shifted[i] = rolled
+    return shifted.reshape(len(sequences), N_STEPS, -1)[:, permutation]
+
+
+AUGMENT = {"mnist1d": shift_mnist1d, "psdigits": shift_psdigits}
+
+
+def augmented(name, train, labels, copies, max_shift, seed, validation_split=0.1):
+    """The training sequences followed by ``copies`` randomly shifted copies of
+    them, the last ``validation_split`` of the original sequences (the
+    validation set) kept last and unshifted; and the validation split of the
+    result."""
+    n_validation = int(round(validation_split * len(train)))
+    n_fit = len(train) - n_validation
+    rng = np.random.default_rng(seed)
+    fit, fit_labels = train[:n_fit], labels[:n_fit]
+    shifted = [AUGMENT[name](fit, rng, seed, max_shift) for _ in range(copies)]
+    inputs = np.concatenate([fit, *shifted, train[n_fit:]])
+    targets = np.concatenate([fit_labels] * (copies + 1) + [labels[n_fit:]])
+    return inputs, targets, n_validation / len(inputs)
 
 
 def simulate(lmu, sequences, seed):
@@ -164,6 +224,10 @@ def run_task(name, quick, seed, progress_bar):
             train_labels[: QUICK["n_train"]],
         )
         test, test_labels = test[: QUICK["n_test"]], test_labels[: QUICK["n_test"]]
+    n_train = len(train)
+    train, train_labels, validation_split = augmented(
+        name, train, train_labels, config["augment"], config["max_shift"], seed
+    )
     hold = config["hold"]
     train, test = np.repeat(train, hold, axis=1), np.repeat(test, hold, axis=1)
     options = dict(
@@ -189,7 +253,7 @@ def run_task(name, quick, seed, progress_bar):
         learning_rate=config["learning_rate"],
         schedule=config["schedule"],
         weight_decay=config["weight_decay"],
-        validation_split=0.1,
+        validation_split=validation_split,
         patience=None,  # the cosine schedule runs its course; the best epoch is kept
         noise=config["noise"],
         seed=seed,
@@ -213,7 +277,8 @@ def run_task(name, quick, seed, progress_bar):
     spiking_outputs, peak_rate, peak_10ms = simulate(spiking, test, seed)
     return {
         "config": config,
-        "n_train": len(train),
+        "n_train": n_train,
+        "n_train_augmented": len(train),
         "n_test": len(test),
         "trained (predict)": accuracy(predicted, test_labels),
         "nengo rate": accuracy(rate_outputs, test_labels),
