@@ -11,6 +11,7 @@ that reason.
 """
 
 import gc
+import os
 
 import nengo
 import numpy as np
@@ -123,6 +124,23 @@ class StepSequence(nengo.Process):
             return row
 
         return output
+
+
+@pytest.fixture(autouse=True)
+def fresh_library_caches():
+    """Under mutmut, empty the library's caches before each test.
+
+    mutmut runs each mutant's tests in a process forked from one that has already
+    run the unmutated code, whose memoised results (realisations, discretisations,
+    process samples, calibrations) would otherwise hide a mutant of the code that
+    computes them.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        from nengo_lmu import calibration, discretize, realize
+
+        realize.clear_cache()
+        calibration.clear_cache()
+        discretize._cached_legendre_discretization.cache_clear()
 
 
 @pytest.fixture
