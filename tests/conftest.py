@@ -11,6 +11,7 @@ that reason.
 """
 
 import gc
+import importlib
 import os
 
 import nengo
@@ -136,8 +137,11 @@ def fresh_library_caches():
     computes them.
     """
     if "MUTANT_UNDER_TEST" in os.environ:
-        from nengo_lmu import calibration, discretize, realize
-
+        # The package's namespace holds functions named like these modules.
+        modules = ("calibration", "discretize", "realize")
+        calibration, discretize, realize = (
+            importlib.import_module(f"nengo_lmu.{name}") for name in modules
+        )
         realize.clear_cache()
         calibration.clear_cache()
         discretize._cached_legendre_discretization.cache_clear()
