@@ -20,6 +20,7 @@ from nengo_lmu.realize import (
     PROCESS_SAMPLE_CACHE_SIZE,
     RMS_RANGE,
     SYLVESTER_BLOCK,
+    _band_limited_state_rms,
     _gramian,
     _gramian_factor,
     _triangular_sylvester,
@@ -148,7 +149,11 @@ def test_gramian_factor_of_semidefinite_matrix(rng):
     assert np.allclose(factor @ factor.T, semidefinite, atol=1e-12)
 
 
-@pytest.mark.parametrize("tau, band_limit, rms", [(0.01, 10.0, 0.3), (1.0, 2.0, 1.5)])
+@pytest.mark.parametrize(
+    "tau, band_limit, rms",
+    # tau=0.25: the whole-band state variance is exactly 1
+    [(0.01, 10.0, 0.3), (1.0, 2.0, 1.5), (0.25, 1.0, 1.0)],
+)
 def test_band_limited_lowpass_closed_form(tau, band_limit, rms):
     T, T_inv = state_scaling([[-1 / tau]], [[1 / tau]], band_limit=band_limit, rms=rms)
     variance = (
@@ -698,3 +703,11 @@ def test_sampled_legendre_realizations_kept_are_the_most_recent():
 def test_sampled_legendre_realization_of_one_step():
     T, _ = legendre_realization(3, input_process=white(), theta=0.3, n_steps=1)
     assert np.array_equal(T, sampled_realization(3, white(), n_steps=1)[0])
+
+
+@pytest.mark.parametrize("form", [None, "real", "complex"])
+def test_band_limited_rms_from_a_given_schur_form(form):
+    A, B = legendre_delay(0.1, 6)
+    schur_form = None if form is None else schur(A, output=form)
+    state_rms = _band_limited_state_rms(A, B, 10.0, 0.3, schur_form=schur_form)
+    assert np.allclose(state_rms**2, band_limited_variance(A, B, 10.0, 0.3), rtol=1e-8)
