@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+import scipy.fft
 from nengo.exceptions import ValidationError
 from scipy.signal import dlsim
 
 from nengo_lmu import discretize, legendre_delay
+from nengo_lmu import sequence
 from nengo_lmu.sequence import evaluate_memory, impulse_response
 
 METHODS = ["fft", "recurrence"]
@@ -222,3 +224,29 @@ def test_evaluate_memory_validation(inputs, Ad, Bd, method, match):
 def test_impulse_response_validation(Ad, Bd, n_steps, match):
     with pytest.raises(ValidationError, match=match):
         impulse_response(Ad, Bd, n_steps)
+
+
+@pytest.mark.parametrize(
+    "chunk_sequences, shape",
+    [
+        (2, (2, 40, 3)),  # channels in chunks of 2: the last chunk is shorter
+        (3, (2, 40, 3)),  # one chunk of channels per batch
+        (6, (3, 40, 3)),  # batches in chunks of 2: the last chunk is shorter
+        (100, (3, 40, 3)),  # everything in one chunk
+    ],
+)
+def test_fft_chunks_cover_every_sequence(chunk_sequences, shape, monkeypatch, rng):
+    """The FFT method inverts its spectra in chunks of FFT_CHUNK_BYTES; any
+    chunking gives the states of the step-by-step loop."""
+    order = 5
+    Ad, Bd = legendre_system(order, theta_steps=15)
+    inputs = rng.standard_normal(shape)
+    n_frequencies = scipy.fft.next_fast_len(2 * shape[1] - 1, real=True) // 2 + 1
+    sequence_bytes = order * n_frequencies * np.dtype(complex).itemsize
+    monkeypatch.setattr(sequence, "FFT_CHUNK_BYTES", chunk_sequences * sequence_bytes)
+    states = evaluate_memory(inputs, Ad, Bd, method="fft")
+    for b in range(shape[0]):
+        for c in range(shape[2]):
+            expected = explicit_memory(inputs[b, :, c], Ad, Bd)
+            channel_states = states[b, :, c * order : (c + 1) * order]
+            assert np.allclose(channel_states, expected, rtol=1e-12, atol=1e-14)
