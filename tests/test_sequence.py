@@ -141,6 +141,8 @@ def test_accepts_lists_and_non_contiguous_inputs(method, rng):
         (np.float64, np.float32, np.float64),
         (np.int64, np.float32, np.float64),
         (np.int64, np.float64, np.float64),
+        (np.float16, np.float16, np.float32),
+        (np.int8, np.float16, np.float32),
     ],
 )
 def test_dtype(method, input_dtype, system_dtype, expected_dtype, rng):
@@ -153,7 +155,9 @@ def test_dtype(method, input_dtype, system_dtype, expected_dtype, rng):
         method=method,
     )
     assert states.dtype == expected_dtype
-    reference = evaluate_memory(inputs.astype(np.float64), Ad, Bd, "recurrence")
+    # in float64, of the system as rounded to system_dtype
+    rounded = [matrix.astype(system_dtype).astype(np.float64) for matrix in (Ad, Bd)]
+    reference = evaluate_memory(inputs.astype(np.float64), *rounded, "recurrence")
     tolerance = 1e-5 if expected_dtype == np.float32 else 1e-7
     assert relative_difference(states, reference) < tolerance
 
@@ -250,3 +254,19 @@ def test_fft_chunks_cover_every_sequence(chunk_sequences, shape, monkeypatch, rn
             expected = explicit_memory(inputs[b, :, c], Ad, Bd)
             channel_states = states[b, :, c * order : (c + 1) * order]
             assert np.allclose(channel_states, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_method_chooses_the_algorithm(method, monkeypatch, rng):
+    calls = []
+    for name in ("_memory_by_fft", "_memory_by_recurrence"):
+        original = getattr(sequence, name)
+
+        def spy(*args, name=name, original=original):
+            calls.append(name)
+            return original(*args)
+
+        monkeypatch.setattr(sequence, name, spy)
+    Ad, Bd = legendre_system(3, theta_steps=10)
+    evaluate_memory(rng.standard_normal((20, 1)), Ad, Bd, method=method)
+    assert calls == [f"_memory_by_{method}"]
