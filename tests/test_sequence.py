@@ -168,6 +168,9 @@ def test_impulse_response_dtype():
     float32 = impulse_response(Ad.astype(np.float32), Bd.astype(np.float32), 5)
     assert float32.dtype == np.float32
     assert np.allclose(float32, impulse_response(Ad, Bd, 5), rtol=1e-5, atol=1e-6)
+    # float32 only if both are
+    for mixed in ((Ad.astype(np.float32), Bd), (Ad, Bd.astype(np.float32))):
+        assert impulse_response(*mixed, 5).dtype == np.float64
 
 
 def test_float32_recurrence_stays_close_to_float64(rng):
@@ -207,6 +210,8 @@ VALID_Ad, VALID_Bd = legendre_system(3, theta_steps=10)
         (np.ones((5, 1)), VALID_Ad, np.ones(3), "fft", r"Bd: .*\(3, 1\).*\(3,\)"),
         (np.ones((5, 1)), VALID_Ad, np.ones((3, 2)), "fft", r"Bd: .*\(3, 2\)"),
         (np.ones((5, 1)), VALID_Ad, np.ones((4, 1)), "fft", r"Bd: .*\(4, 1\)"),
+        (np.ones((5, 1)), VALID_Ad, VALID_Bd * np.nan, "fft", r"^Bd: .*NaN"),
+        (np.ones((5, 1)), VALID_Ad, VALID_Bd * 1j, "fft", r"^Bd: .*real"),
         (np.ones((5, 1)), VALID_Ad, VALID_Bd, "FFT", r"method: .*'FFT'"),
         (np.ones((5, 1)), VALID_Ad, VALID_Bd, "zoh", r"method: .*'recurrence'"),
     ],
