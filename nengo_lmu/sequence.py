@@ -61,8 +61,8 @@ def impulse_response(Ad, Bd, n_steps):
     Returns
     -------
     H : (n_steps, order) ndarray
-        The impulse response, float32 if ``Ad`` and ``Bd`` are both float32 and
-        float64 otherwise.
+        The impulse response, float32 if ``Ad`` and ``Bd`` are both float32 (or
+        narrower) and float64 otherwise.
 
     Examples
     --------

@@ -11,6 +11,8 @@ that reason.
 """
 
 import gc
+import importlib
+import os
 
 import nengo
 import numpy as np
@@ -123,6 +125,26 @@ class StepSequence(nengo.Process):
             return row
 
         return output
+
+
+@pytest.fixture(autouse=True)
+def fresh_library_caches():
+    """Under mutmut, empty the library's caches before each test.
+
+    mutmut runs each mutant's tests in a process forked from one that has already
+    run the unmutated code, whose memoised results (realisations, discretisations,
+    process samples, calibrations) would otherwise hide a mutant of the code that
+    computes them.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        # The package's namespace holds functions named like these modules.
+        modules = ("calibration", "discretize", "realize")
+        calibration, discretize, realize = (
+            importlib.import_module(f"nengo_lmu.{name}") for name in modules
+        )
+        realize.clear_cache()
+        calibration.clear_cache()
+        discretize._cached_legendre_discretization.cache_clear()
 
 
 @pytest.fixture

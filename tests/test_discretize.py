@@ -116,15 +116,25 @@ def test_legendre_discretization_still_refuses_unstable_euler():
 @pytest.mark.parametrize(
     "theta, order, dt, method, match",
     [
-        (0, 4, 0.001, "zoh", "theta"),
-        (0.1, 0, 0.001, "zoh", "order"),
-        (0.1, 4, 0, "zoh", "dt"),
-        (0.1, 4, 0.001, "rk4", "method"),
+        (0, 4, 0.001, "zoh", "^theta: "),
+        (0.1, 0, 0.001, "zoh", "^order: "),
+        (0.1, 4, 0, "zoh", "^dt: "),
+        (0.1, 4, 0.001, "rk4", "^method: "),
     ],
 )
 def test_legendre_discretization_invalid(theta, order, dt, method, match):
     with pytest.raises(ValidationError, match=match):
         legendre_discretization(theta, order, dt, method)
+
+
+@pytest.mark.parametrize("order", [1, 3])
+def test_legendre_discretization_default_is_zoh(order):
+    """Against scipy's zero-order hold, for the smallest order too."""
+    A, B = legendre_delay(0.1, order)
+    Ad, Bd, *_ = cont2discrete((A, B, np.eye(order), 0), 0.001, method="zoh")
+    actual_Ad, actual_Bd = legendre_discretization(0.1, order, 0.001)
+    assert np.allclose(actual_Ad, Ad, rtol=1e-12, atol=1e-14)
+    assert np.allclose(actual_Bd, Bd, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize(

@@ -87,10 +87,14 @@ def test_memory_steps_like_scipy_discretization(method, rng):
     assert np.allclose(states, expected, rtol=0, atol=1e-10)
 
 
-def test_readout_is_shifted_legendre_series():
+@pytest.mark.parametrize("order", [2, 3, 9])
+def test_readout_is_shifted_legendre_series(order):
     r = np.linspace(0, 1, 11)
     assert np.allclose(
-        legendre_readout(9, r), shifted_legendre_readout(9, r), rtol=0, atol=1e-12
+        legendre_readout(order, r),
+        shifted_legendre_readout(order, r),
+        rtol=0,
+        atol=1e-12,
     )
 
 

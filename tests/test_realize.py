@@ -1,3 +1,5 @@
+import copy
+
 import nengo
 import numpy as np
 import pytest
@@ -9,12 +11,16 @@ from scipy.linalg import (
     solve_continuous_lyapunov,
     solve_sylvester,
 )
+from scipy.signal import lfilter
 
 from nengo_lmu.discretize import discretize
 from nengo_lmu.legendre import legendre_delay, legendre_readout
 from nengo_lmu.realize import (
+    LEGENDRE_REALIZATION_CACHE_SIZE,
+    PROCESS_SAMPLE_CACHE_SIZE,
     RMS_RANGE,
     SYLVESTER_BLOCK,
+    _band_limited_state_rms,
     _gramian,
     _gramian_factor,
     _legendre_inverse,
@@ -22,6 +28,7 @@ from nengo_lmu.realize import (
     _triangular_sylvester,
     _unit_legendre_realization,
     balanced_realization,
+    clear_cache,
     legendre_realization,
     process_sample,
     realize,
@@ -145,7 +152,11 @@ def test_gramian_factor_of_semidefinite_matrix(rng):
     assert np.allclose(factor @ factor.T, semidefinite, atol=1e-12)
 
 
-@pytest.mark.parametrize("tau, band_limit, rms", [(0.01, 10.0, 0.3), (1.0, 2.0, 1.5)])
+@pytest.mark.parametrize(
+    "tau, band_limit, rms",
+    # tau=0.25: the whole-band state variance is exactly 1
+    [(0.01, 10.0, 0.3), (1.0, 2.0, 1.5), (0.25, 1.0, 1.0)],
+)
 def test_band_limited_lowpass_closed_form(tau, band_limit, rms):
     T, T_inv = state_scaling([[-1 / tau]], [[1 / tau]], band_limit=band_limit, rms=rms)
     variance = (
@@ -555,12 +566,12 @@ def test_sampled_legendre_realization_of_unpicklable_process():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(input_process=white()), "theta"),
-        (dict(input_process=white(), theta=0), "theta"),
-        (dict(input_process=white(), theta=0.1, dt=-1), "dt"),
-        (dict(input_process=white(), theta=0.1, n_steps=0), "n_steps"),
-        (dict(input_process=white(), theta=0.1, seed=-1), "seed"),
-        (dict(input_process=lambda t: t, theta=0.1), "input_process"),
+        (dict(input_process=white()), "^theta: "),
+        (dict(input_process=white(), theta=0), "^theta: "),
+        (dict(input_process=white(), theta=0.1, dt=-1), "^dt: "),
+        (dict(input_process=white(), theta=0.1, n_steps=0), "^n_steps: "),
+        (dict(input_process=white(), theta=0.1, seed=-1), "^seed: "),
+        (dict(input_process=lambda t: t, theta=0.1), "^input_process: "),
     ],
 )
 def test_sampled_legendre_realization_invalid(kwargs, match):
@@ -593,3 +604,147 @@ def test_process_sample_cached_like_run_steps():
     assert not np.allclose(other_dt, sample)
     other_process = process_sample(white(seed=1), 300, 0.001, np.random.RandomState(5))
     assert not np.allclose(other_process, sample)
+
+
+# ---------------------------------------------------------------------------
+# Found by mutation testing (see docs/development.rst)
+# ---------------------------------------------------------------------------
+
+
+class RampProcess(nengo.Process):
+    """Input ``1 + k / 1000`` at step ``k``; records each ``run_steps`` call."""
+
+    def __init__(self):
+        super().__init__(default_size_in=0, default_size_out=1)
+        self.calls = []
+
+    def run_steps(self, n_steps, d=None, dt=None, rng=np.random, state=None):
+        self.calls.append(dict(n_steps=n_steps, d=d, dt=dt, rng=rng))
+        return 1 + np.arange(n_steps, dtype=float)[:, None] / 1000
+
+
+@pytest.mark.parametrize(
+    "tau, dt, n_steps, expected_steps",
+    [
+        (0.5, 0.001, 3000, 3000),
+        (0.5, 0.001, None, 500_000),  # 1000 slowest time constants
+        (0.01, 0.001, None, 100_000),  # at least 100,000
+        (3.0, 0.002, None, 1_000_000),  # at most 1,000,000
+    ],
+)
+def test_process_sample_skips_the_transient(tau, dt, n_steps, expected_steps):
+    """The sample is the documented 14 slowest time constants, then ``n_steps``
+    (by default 1000 slowest time constants, clipped to [1e5, 1e6]) whose rms is
+    the estimate: against scipy's lfilter on each decoupled mode."""
+    rates = np.array([1 / tau, 3 / tau])  # the slowest time constant is tau
+    A, B = -np.diag(rates), rates[:, None]
+    process = RampProcess()
+    T, _ = state_scaling(A, B, dt=dt, input_process=process, n_steps=n_steps)
+
+    n_skip = int(np.ceil(14 * tau / dt))
+    (call,) = process.calls
+    assert call["n_steps"] == n_skip + expected_steps
+    assert call["dt"] == dt and call["rng"] is np.random  # numpy's global generator
+    inputs = process.run_steps(n_skip + expected_steps)[:, 0]
+    decay = np.exp(-rates * dt)  # ZOH of each mode: x[k] = a x[k-1] + (1 - a) u[k]
+    expected = [
+        np.sqrt(np.mean(lfilter([1 - a], [1, -a], inputs)[n_skip:] ** 2)) for a in decay
+    ]
+    assert np.allclose(np.diag(T), expected, rtol=1e-9)
+
+
+def test_realize_without_balance_passes_the_expected_input_on():
+    A, B = legendre_delay(0.1, 4)
+    C = np.ones(4)
+    process = nengo.processes.WhiteSignal(period=2.0, high=10.0)  # unseeded
+    options = dict(dt=0.002, input_process=process, n_steps=3000)
+    T, T_inv = realize(A, B, C, balance=False, rng=np.random.RandomState(1), **options)
+    expected = state_scaling(A, B, rng=np.random.RandomState(1), **options)
+    assert np.array_equal(T, expected[0]) and np.array_equal(T_inv, expected[1])
+    other_seed, _ = realize(
+        A, B, C, balance=False, rng=np.random.RandomState(2), **options
+    )
+    assert not np.allclose(other_seed, T, rtol=1e-3)
+
+    band_limited, _ = realize(A, B, C, band_limit=10.0, rms=0.3, balance=False)
+    T_unit, _ = state_scaling(A, B, band_limit=10.0)
+    assert np.allclose(band_limited, 0.3 * T_unit, rtol=1e-9)
+
+
+def test_rng_error_names_the_accepted_type():
+    with pytest.raises(ValidationError, match=r"^rng: must be a numpy\.random\.Rand"):
+        state_scaling(STABLE_A, STABLE_B, band_limit=1.0, rng=0)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_gramian_computes_its_own_schur_form(transpose, rng):
+    A, B, C = random_stable_system(rng, 5, 2, 3)
+    rhs = C.T if transpose else B
+    expected = solve_continuous_lyapunov(A.T if transpose else A, -rhs @ rhs.T)
+    gramian = _gramian(A, rhs, transpose=transpose)
+    assert np.allclose(
+        gramian, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max()
+    )
+
+
+def test_process_sample_of_unpicklable_process():
+    """A process that cannot be a cache key is run as run_steps would run it."""
+    process = LambdaProcess(lambda t: np.sin(10 * t))
+    rng, fresh = np.random.RandomState(3), np.random.RandomState(3)
+    sample = process_sample(process, 200, 0.002, rng)
+    assert np.array_equal(sample, process.run_steps(200, d=1, dt=0.002, rng=fresh))
+    assert rng.randint(2**31) == fresh.randint(2**31)
+
+
+def test_process_sample_key_is_the_whole_generator_state():
+    """Two generators with the same key array at different positions draw
+    different samples."""
+    process = white()
+    first, second = np.random.RandomState(5), np.random.RandomState(5)
+    first.rand()
+    second.rand(2)
+    assert np.array_equal(first.get_state()[1], second.get_state()[1])
+    expected = process.run_steps(100, d=1, dt=0.001, rng=copy.deepcopy(second))
+    sample = process_sample(process, 100, 0.001, first)
+    assert np.array_equal(process_sample(process, 100, 0.001, second), expected)
+    assert not np.allclose(sample, expected)
+
+
+def test_process_samples_kept_are_the_most_recent():
+    clear_cache()
+    process = white()
+
+    def sample(seed):
+        return process_sample(process, 10, 0.001, np.random.RandomState(seed))
+
+    samples = [sample(seed) for seed in range(PROCESS_SAMPLE_CACHE_SIZE + 1)]
+    # the first was dropped for the last; the others are kept
+    assert sample(PROCESS_SAMPLE_CACHE_SIZE) is samples[-1]
+    assert sample(1) is samples[1]
+    assert sample(0) is not samples[0] and np.array_equal(sample(0), samples[0])
+
+
+def test_sampled_legendre_realizations_kept_are_the_most_recent():
+    clear_cache()
+    arguments = dict(input_process=white(), theta=0.3, n_steps=10)
+
+    def realization(seed):
+        return legendre_realization(2, seed=seed, **arguments)[0]
+
+    kept = [realization(seed) for seed in range(LEGENDRE_REALIZATION_CACHE_SIZE + 1)]
+    assert realization(LEGENDRE_REALIZATION_CACHE_SIZE) is kept[-1]
+    assert realization(1) is kept[1]
+    assert realization(0) is not kept[0] and np.array_equal(realization(0), kept[0])
+
+
+def test_sampled_legendre_realization_of_one_step():
+    T, _ = legendre_realization(3, input_process=white(), theta=0.3, n_steps=1)
+    assert np.array_equal(T, sampled_realization(3, white(), n_steps=1)[0])
+
+
+@pytest.mark.parametrize("form", [None, "real", "complex"])
+def test_band_limited_rms_from_a_given_schur_form(form):
+    A, B = legendre_delay(0.1, 6)
+    schur_form = None if form is None else schur(A, output=form)
+    state_rms = _band_limited_state_rms(A, B, 10.0, 0.3, schur_form=schur_form)
+    assert np.allclose(state_rms**2, band_limited_variance(A, B, 10.0, 0.3), rtol=1e-8)

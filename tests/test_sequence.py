@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
+import scipy.fft
 from nengo.exceptions import ValidationError
 from scipy.signal import dlsim
 
 from nengo_lmu import discretize, legendre_delay
+from nengo_lmu import sequence
 from nengo_lmu.sequence import evaluate_memory, impulse_response
 
 METHODS = ["fft", "recurrence"]
@@ -139,6 +141,8 @@ def test_accepts_lists_and_non_contiguous_inputs(method, rng):
         (np.float64, np.float32, np.float64),
         (np.int64, np.float32, np.float64),
         (np.int64, np.float64, np.float64),
+        (np.float16, np.float16, np.float32),
+        (np.int8, np.float16, np.float32),
     ],
 )
 def test_dtype(method, input_dtype, system_dtype, expected_dtype, rng):
@@ -151,7 +155,9 @@ def test_dtype(method, input_dtype, system_dtype, expected_dtype, rng):
         method=method,
     )
     assert states.dtype == expected_dtype
-    reference = evaluate_memory(inputs.astype(np.float64), Ad, Bd, "recurrence")
+    # in float64, of the system as rounded to system_dtype
+    rounded = [matrix.astype(system_dtype).astype(np.float64) for matrix in (Ad, Bd)]
+    reference = evaluate_memory(inputs.astype(np.float64), *rounded, "recurrence")
     tolerance = 1e-5 if expected_dtype == np.float32 else 1e-7
     assert relative_difference(states, reference) < tolerance
 
@@ -177,6 +183,9 @@ def test_impulse_response_dtype():
     float32 = impulse_response(Ad.astype(np.float32), Bd.astype(np.float32), 5)
     assert float32.dtype == np.float32
     assert np.allclose(float32, impulse_response(Ad, Bd, 5), rtol=1e-5, atol=1e-6)
+    # float32 only if both are
+    for mixed in ((Ad.astype(np.float32), Bd), (Ad, Bd.astype(np.float32))):
+        assert impulse_response(*mixed, 5).dtype == np.float64
 
 
 def test_float32_recurrence_stays_close_to_float64(rng):
@@ -216,6 +225,8 @@ VALID_Ad, VALID_Bd = legendre_system(3, theta_steps=10)
         (np.ones((5, 1)), VALID_Ad, np.ones(3), "fft", r"Bd: .*\(3, 1\).*\(3,\)"),
         (np.ones((5, 1)), VALID_Ad, np.ones((3, 2)), "fft", r"Bd: .*\(3, 2\)"),
         (np.ones((5, 1)), VALID_Ad, np.ones((4, 1)), "fft", r"Bd: .*\(4, 1\)"),
+        (np.ones((5, 1)), VALID_Ad, VALID_Bd * np.nan, "fft", r"^Bd: .*NaN"),
+        (np.ones((5, 1)), VALID_Ad, VALID_Bd * 1j, "fft", r"^Bd: .*real"),
         (np.ones((5, 1)), VALID_Ad, VALID_Bd, "FFT", r"method: .*'FFT'"),
         (np.ones((5, 1)), VALID_Ad, VALID_Bd, "zoh", r"method: .*'recurrence'"),
     ],
@@ -237,3 +248,45 @@ def test_evaluate_memory_validation(inputs, Ad, Bd, method, match):
 def test_impulse_response_validation(Ad, Bd, n_steps, match):
     with pytest.raises(ValidationError, match=match):
         impulse_response(Ad, Bd, n_steps)
+
+
+@pytest.mark.parametrize(
+    "chunk_sequences, shape",
+    [
+        (2, (2, 40, 3)),  # channels in chunks of 2: the last chunk is shorter
+        (3, (2, 40, 3)),  # one chunk of channels per batch
+        (6, (3, 40, 3)),  # batches in chunks of 2: the last chunk is shorter
+        (100, (3, 40, 3)),  # everything in one chunk
+    ],
+)
+def test_fft_chunks_cover_every_sequence(chunk_sequences, shape, monkeypatch, rng):
+    """The FFT method inverts its spectra in chunks of FFT_CHUNK_BYTES; any
+    chunking gives the states of the step-by-step loop."""
+    order = 5
+    Ad, Bd = legendre_system(order, theta_steps=15)
+    inputs = rng.standard_normal(shape)
+    n_frequencies = scipy.fft.next_fast_len(2 * shape[1] - 1, real=True) // 2 + 1
+    sequence_bytes = order * n_frequencies * np.dtype(complex).itemsize
+    monkeypatch.setattr(sequence, "FFT_CHUNK_BYTES", chunk_sequences * sequence_bytes)
+    states = evaluate_memory(inputs, Ad, Bd, method="fft")
+    for b in range(shape[0]):
+        for c in range(shape[2]):
+            expected = explicit_memory(inputs[b, :, c], Ad, Bd)
+            channel_states = states[b, :, c * order : (c + 1) * order]
+            assert np.allclose(channel_states, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_method_chooses_the_algorithm(method, monkeypatch, rng):
+    calls = []
+    for name in ("_memory_by_fft", "_memory_by_recurrence"):
+        original = getattr(sequence, name)
+
+        def spy(*args, name=name, original=original):
+            calls.append(name)
+            return original(*args)
+
+        monkeypatch.setattr(sequence, name, spy)
+    Ad, Bd = legendre_system(3, theta_steps=10)
+    evaluate_memory(rng.standard_normal((20, 1)), Ad, Bd, method=method)
+    assert calls == [f"_memory_by_{method}"]
