@@ -7,24 +7,31 @@ loop (read from nengo_loihi 1.1's builder and emulator, and measured: see
 
 - every decoded connection between ensembles passes through spiking *decode
   neurons*: the connection's ``Lowpass`` filters their input, and the target
-  compartment filters their spikes again with ``Model.decode_tau`` (5 ms),
-  one step later. The loop therefore lags its mapping by about
+  compartment filters their spikes again with ``Model.decode_tau`` (5 ms by
+  default), one step later. The loop therefore lags its mapping by about
   ``decode_tau`` plus a few steps, which slows the memory down (its window
-  stretches);
+  stretches), and the decode neurons' spikes, filtered only by ``decode_tau``,
+  add noise to the loop;
 - its neurons are nengo_loihi's discretised ones (`LoihiLIF`), which, at the
   100 to 120 Hz the chip is used at, decode their input about 3 to 5 ms early,
   as nengo's LIF does.
 
-`LoihiLead` measures the neurons' lead on the neuron model the chip runs (the
-lead calibration of `~nengo_lmu.calibration.calibrate_lead`, with
-``nengo_loihi.neurons.LoihiLIF`` or ``LoihiSpikingRectifiedLinear`` in the
-reference simulator), subtracts the chip's lag, and corrects the net lead
-(`~nengo_lmu.lead_correction`). Nothing measured on nengo's own neurons is used.
-`loihi_memory_kwargs` gives the memory options that build on nengo_loihi.
+A memory made with `loihi_memory_kwargs` is prepared for a ``decode_tau``
+suited to its synapse (`loihi_decode_tau`: half of it, at most 20 ms, which
+filters the decode neurons' spikes more), and its `LoihiLead` measures the
+neurons' lead on the neuron model the chip runs (the lead calibration of
+`~nengo_lmu.calibration.calibrate_lead`, with ``nengo_loihi.neurons.LoihiLIF``
+or ``LoihiSpikingRectifiedLinear`` in the reference simulator), subtracts the
+chip's lag, and corrects the net lead (`~nengo_lmu.lead_correction`). Nothing
+measured on nengo's own neurons is used. `loihi_model` gives the nengo_loihi
+model to simulate it with: that ``decode_tau``, and decode neurons that carry
+each value with twice the spikes (`loihi_decode_neurons`). When the memory is
+built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
 
-nengo_loihi is imported only when a memory is prepared.
+nengo_loihi is imported only when a memory is prepared or a model made.
 """
 
+import copy
 import warnings
 
 import nengo
@@ -34,8 +41,21 @@ from nengo.exceptions import ValidationError
 from nengo_lmu.calibration import LeadCalibration
 from nengo_lmu.validation import check_nonnegative
 
-# nengo_loihi's Model.decode_tau (s): the filter on decode neurons' spikes.
+# nengo_loihi's default Model.decode_tau (s): the filter on decode neurons' spikes.
 DECODE_TAU = 0.005
+# The decode_tau a memory with a Lowpass(tau) synapse is prepared for: this
+# fraction of tau, at most MAX_DECODE_TAU (s). A longer decode_tau filters the
+# decode neurons' spikes more (less noise in the loop) and lags the loop more
+# (corrected with the lead, up to half of tau); measured on the emulator with
+# benchmarks/loihi.py.
+DECODE_TAU_FRACTION = 0.5
+MAX_DECODE_TAU = 0.02
+# loihi_model's decode neurons: nengo_loihi's Preset10DecodeNeurons at this many
+# times their rates, so that twice the spikes carry each decoded value (less
+# noise in the loop); their output scale is fitted to decoded values up to
+# DECODE_FIT_RANGE of the target's radius, as the chip's neurons fire.
+DECODE_RATE_FACTOR = 2.0
+DECODE_FIT_RANGE = 0.6
 # Steps the chip's decoded loop lags its mapping besides ``decode_tau``: one
 # step for the decode neurons' relay and about two for their spike timing (fitted
 # on the emulator, see docs/backend_loihi.rst).
@@ -102,11 +122,16 @@ class LoihiLead:
     computes), and corrects the net lead of the chip's loop: that lead minus
     ``chip_lag``, the lag the decode neurons add to every decoded connection.
 
+    When it is built on nengo_loihi, the memory checks the simulator's
+    ``decode_tau`` (`check_model`) and that Loihi can discretise the weights of
+    its couplings (`check_built`).
+
     Parameters
     ----------
     decode_tau : float, optional
         nengo_loihi's ``Model.decode_tau`` (s) of the simulator that will run the
-        memory (0.005 by default, as nengo_loihi's).
+        memory (0.005 by default, as nengo_loihi's; `loihi_memory_kwargs` gives
+        `loihi_decode_tau` of the synapse).
     chip_lag : float, optional
         Lag of the chip's decoded loop behind the mapping's (s); by default
         ``decode_tau + CHIP_LAG_STEPS * dt``.
@@ -119,7 +144,7 @@ class LoihiLead:
     ...     loop="direct", min_coupling=0.05, lead=LoihiLead(),
     ...     add_to_container=False)
     >>> memory.lead_calibration.reason  # doctest: +SKIP
-    'lead of LoihiLIF(), less the chip lag of 8 ms'
+    "lead of LoihiLIF() less the chip's lag of 8 ms"
     """
 
     def __init__(self, decode_tau=DECODE_TAU, chip_lag=None):
@@ -172,6 +197,60 @@ class LoihiLead:
                 obj=memory,
             )
 
+    def check_model(self, model, memory):
+        """Refuse a nengo_loihi model whose ``decode_tau`` is not the memory's.
+
+        Called when the memory is built; models without ``decode_tau`` (nengo's
+        own) are not checked.
+        """
+        decode_tau = getattr(model, "decode_tau", None)
+        if decode_tau is None or memory.n_neurons is None:
+            return
+        if not np.isclose(decode_tau, self.decode_tau, rtol=1e-9, atol=0):
+            raise ValidationError(
+                f"was prepared for nengo_loihi's decode_tau={self.decode_tau:g} s, "
+                f"but the simulator's model has decode_tau={decode_tau:g} s; pass "
+                "model=nengo_lmu.loihi.loihi_model(network) to nengo_loihi.Simulator",
+                attr="lead",
+                obj=memory,
+            )
+
+    def check_built(self, model, memory):
+        """Refuse couplings whose weights no Loihi weight exponent fits.
+
+        Called once the memory's connections are built on nengo_loihi: each
+        decoded connection between its ensembles is discretised as nengo_loihi
+        will do it at the end of the build (on a copy), so that a coupling too
+        weak for the chip is named now, with what to change.
+        """
+        if getattr(model, "decode_tau", None) is None or memory.n_neurons is None:
+            return
+        from nengo.exceptions import BuildError
+        from nengo_loihi.builder.discretize import discretize_compartment
+
+        too_weak = []
+        for connection in memory.connections:
+            block = model.objs[connection].get("decoded")
+            if block is None:
+                continue
+            weight = max(synapse.max_abs_weight() for synapse in block.synapses)
+            try:
+                discretize_compartment(copy.deepcopy(block.compartment), weight)
+            except BuildError:
+                coupling = np.abs(connection.transform.init).max()
+                too_weak.append((coupling, connection, weight))
+        if too_weak:
+            coupling, connection, weight = max(too_weak, key=lambda weak: weak[0])
+            raise ValidationError(
+                f"is too small for Loihi ({memory.min_coupling:g}): "
+                f"{len(too_weak)} couplings give their decode neurons weights too "
+                f"small for any Loihi weight exponent, the strongest {coupling:.3g} "
+                f"({connection}, weights at most {weight:.3g}); set min_coupling "
+                f"above {coupling:.3g} (it drops weaker couplings)",
+                attr="min_coupling",
+                obj=memory,
+            )
+
     def measure_lead(self, memory, Ad, Bd, tau):
         """Measure Loihi's neurons' lead and return the correction (a `LeadCalibration`)."""
         neuron_type = loihi_neuron_type(memory.neuron_type, obj=memory)
@@ -207,17 +286,51 @@ class LoihiLead:
         )
 
 
-def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwargs):
+def loihi_decode_tau(synapse):
+    """The nengo_loihi ``decode_tau`` (s) for a memory with this ``Lowpass`` synapse.
+
+    ``DECODE_TAU_FRACTION`` (half) of its time constant, at most
+    ``MAX_DECODE_TAU`` (20 ms): chosen on the emulator over the memories of
+    ``benchmarks/loihi.py`` (orders 3 to 6, windows 0.1 to 1 s, synapses of 10
+    to 100 ms), where a longer ``decode_tau`` than nengo_loihi's 5 ms filtered
+    the decode neurons' spikes better than the lag it adds cost.
+
+    Parameters
+    ----------
+    synapse : nengo.Lowpass or float
+        The memory's synapse (or its time constant, in seconds).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> loihi_decode_tau(nengo.Lowpass(0.05))
+    0.02
+    >>> loihi_decode_tau(0.02)
+    0.01
+    """
+    tau = synapse.tau if isinstance(synapse, nengo.Lowpass) else synapse
+    tau = check_nonnegative(tau, "synapse")
+    return float(min(DECODE_TAU_FRACTION * tau, MAX_DECODE_TAU))
+
+
+def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
     """Options of a `~nengo_lmu.LegendreMemory` (or an LMU's ``memory_kwargs``) for Loihi.
 
     ``loop="direct"``, ``min_coupling`` and ``lead=LoihiLead(decode_tau)``; any
     other memory options in ``kwargs`` are passed on (``synapse``,
-    ``neuron_type``, ...). The memory checks them against Loihi when it is made.
+    ``neuron_type``, ...). The memory checks them against Loihi when it is made,
+    and checks the simulator's ``decode_tau`` and its weights when it is built:
+    run it with ``model=loihi_model(network)``.
 
     Parameters
     ----------
     decode_tau : float, optional
-        nengo_loihi's ``Model.decode_tau`` (s).
+        nengo_loihi's ``Model.decode_tau`` (s) to prepare the memory for. By
+        default `loihi_decode_tau` of the ``synapse`` given (nengo_loihi's 5 ms
+        when no ``Lowpass`` synapse is given).
     min_coupling : float, optional
         Couplings below this are dropped (see `~nengo_lmu.LegendreMemory`):
         nengo_loihi 1.1 cannot discretise weaker ones at 100 neurons per
@@ -238,14 +351,110 @@ def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwar
     ...     memory = LegendreMemory(
     ...         0.5, 4, n_neurons=100, neuron_type=nengo.LIF(),
     ...         **loihi_memory_kwargs(synapse=0.05))
-    >>> with nengo_loihi.Simulator(model, target="sim") as sim:  # doctest: +SKIP
+    >>> with nengo_loihi.Simulator(  # doctest: +SKIP
+    ...         model, target="sim", model=loihi_model(model)) as sim:
     ...     sim.run(1.0)
     """
+    if decode_tau is None:
+        synapse = kwargs.get("synapse")
+        lowpass = type(synapse) is nengo.Lowpass or (
+            isinstance(synapse, (int, float, np.number))
+            and not isinstance(synapse, bool)
+        )
+        # other synapses are refused by the memory, naming it
+        decode_tau = loihi_decode_tau(synapse) if lowpass else DECODE_TAU
     options = dict(
         loop="direct", min_coupling=min_coupling, lead=LoihiLead(decode_tau=decode_tau)
     )
     options.update(kwargs)
     return options
+
+
+def loihi_decode_neurons(rate_factor=DECODE_RATE_FACTOR, dt=0.001):
+    """nengo_loihi decode neurons that carry each decoded value with more spikes.
+
+    nengo_loihi relays every decoded connection between ensembles through
+    *decode neurons*: by default ten heterogeneous on/off pairs per dimension
+    (``Preset10DecodeNeurons``) that fire about one spike per step in all for a
+    value of the target's radius. Those spikes, filtered by ``decode_tau``, are
+    most of the noise a memory's loop has on Loihi. These are the same pairs at
+    ``rate_factor`` times their rates (at most about 340 Hz at the default 2),
+    whose output scale is fitted (least squares, on the discretised rates Loihi's
+    neurons fire at) to decoded values up to ``DECODE_FIT_RANGE`` of the radius.
+
+    Parameters
+    ----------
+    rate_factor : float, optional
+        Multiplies the decode neurons' gains and biases (so their rates).
+    dt : float, optional
+        The simulator's time step (s).
+
+    Returns
+    -------
+    nengo_loihi.decode_neurons.Preset10DecodeNeurons
+    """
+    from nengo_loihi.decode_neurons import Preset10DecodeNeurons
+
+    rate_factor = check_nonnegative(rate_factor, "rate_factor")
+    neurons = Preset10DecodeNeurons(dt=dt)
+    neurons.gain = neurons.gain * rate_factor
+    neurons.bias = neurons.bias * rate_factor
+    gain, bias = neurons.gain[::2], neurons.bias[::2]  # one of each on/off pair
+
+    def rates(values):
+        currents = values[:, None] * np.ones_like(gain)
+        return neurons.neuron_type.rates(currents, gain, bias, dt=dt).sum(axis=1)
+
+    values = np.linspace(0, DECODE_FIT_RANGE, 61)[1:]
+    decoded = (rates(values) - rates(-values)) * dt
+    neurons.scale = float(values @ values / (values @ decoded))
+    return neurons
+
+
+def loihi_model(network, dt=0.001):
+    """The nengo_loihi ``Model`` to simulate a network with memories prepared for Loihi.
+
+    Its ``decode_tau`` is the one the network's memories were prepared for
+    (`loihi_memory_kwargs`), and its decode neurons are `loihi_decode_neurons`;
+    pass it as ``nengo_loihi.Simulator(network, dt=dt, model=loihi_model(network,
+    dt))``. nengo_loihi has one ``decode_tau`` per model, so the memories must
+    share it.
+
+    Parameters
+    ----------
+    network : nengo.Network
+        The network to simulate.
+    dt : float, optional
+        The simulator's time step (s).
+
+    Returns
+    -------
+    nengo_loihi.builder.Model
+    """
+    from nengo_loihi.builder import Model
+
+    networks = [network, *network.all_networks]
+    leads = [getattr(net, "_loihi_lead", None) for net in networks]
+    decode_taus = sorted(
+        {
+            lead.decode_tau
+            for lead, net in zip(leads, networks)
+            if lead is not None and net.n_neurons is not None  # exact: on the host
+        }
+    )
+    if len(decode_taus) > 1:
+        raise ValidationError(
+            f"holds memories prepared for different decode_tau ({decode_taus} s); "
+            "nengo_loihi has one per model: pass the same decode_tau to "
+            "loihi_memory_kwargs for all",
+            attr="network",
+            obj=network,
+        )
+    model = Model(dt=dt)
+    model.decode_neurons = loihi_decode_neurons(dt=dt)
+    if decode_taus:
+        model.decode_tau = decode_taus[0]
+    return model
 
 
 def prepare_lmu(lmu):

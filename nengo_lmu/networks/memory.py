@@ -1024,15 +1024,24 @@ def build_legendre_memory(builder):
 
     It checks the simulator's ``dt`` (``model.dt``) before building anything, then
     builds the memory as the table builds any network, so the check adds no
-    operator to the simulation.
+    operator to the simulation. A memory prepared for nengo_loihi
+    (`nengo_lmu.loihi.LoihiLead`) also checks the model's ``decode_tau`` before,
+    and its weights after.
     """
 
     def build(model, memory, *args, **kwargs):
         check_simulator_dt(model.dt, memory)
+        # a memory prepared for a backend (nengo_lmu.loihi.LoihiLead) checks it
+        backend = getattr(memory, "_loihi_lead", None)
+        if backend is not None:
+            backend.check_model(model, memory)
         mro = type(memory).__mro__
         for cls in mro[mro.index(LegendreMemory) + 1 :]:
             if cls in builder.builders:
-                return builder.builders[cls](model, memory, *args, **kwargs)
+                built = builder.builders[cls](model, memory, *args, **kwargs)
+                if backend is not None:
+                    backend.check_built(model, memory)
+                return built
         raise nengo.exceptions.BuildError(
             f"{builder.__name__} cannot build a nengo.Network"
         )
