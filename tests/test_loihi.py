@@ -35,7 +35,9 @@ from nengo_lmu import (
 )
 from nengo_lmu.loihi import (
     LoihiLead,
+    loihi_decode_tau,
     loihi_memory_kwargs,
+    loihi_model,
     loihi_neuron_type,
     prepare_lmu,
 )
@@ -90,7 +92,9 @@ def build(seed, simulator="reference"):
     """The network and its probes; the memory prepared for the emulator there."""
     options = dict(loop="direct", min_coupling=MIN_COUPLING)
     if simulator == "emulator":
-        options = loihi_memory_kwargs(min_coupling=MIN_COUPLING)
+        options = loihi_memory_kwargs(
+            min_coupling=MIN_COUPLING, decode_tau=loihi_decode_tau(TAU)
+        )
     with nengo.Network(seed=seed) as model:
         # Loihi's neurons spike at most once per step: rates as set_defaults()
         model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
@@ -152,7 +156,9 @@ def simulate(simulator, seed):
     """The memory's decoded delay, and the NRMSEs of the delays (learning off)."""
     model, probes = build(seed, simulator)
     if simulator == "emulator":
-        sim = nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False)
+        sim = nengo_loihi.Simulator(
+            model, dt=DT, target="sim", progress_bar=False, model=loihi_model(model)
+        )
     else:
         sim = nengo.Simulator(model, dt=DT, progress_bar=False)
     with sim:
@@ -268,7 +274,7 @@ def measure_memory(seeds=range(5)):
     nengo.rc.set("decoder_cache", "enabled", "False")
     warnings.simplefilter("ignore")
     for seed in seeds:
-        prepared = memory_nrmse(seed, loihi_memory_kwargs())
+        prepared = memory_nrmse(seed, PREPARED_OPTIONS)
         plain = memory_nrmse(seed, PLAIN_OPTIONS)
         print(
             seed, dict(prepared=round(prepared, 4), plain=round(plain, 4)), flush=True
@@ -308,7 +314,14 @@ def memory_nrmse(seed, options, duration=THETA + 2.0):
         output = nengo.Node(lambda t, x: x, size_in=ORDER)
         nengo.Connection(memory.output, output, synapse=None)
         probes = nengo.Probe(output), nengo.Probe(stim)
-    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+    prepared = isinstance(options.get("lead"), LoihiLead)
+    with nengo_loihi.Simulator(
+        model,
+        dt=DT,
+        target="sim",
+        progress_bar=False,
+        model=loihi_model(model) if prepared else None,
+    ) as sim:
         sim.run(duration)
     estimate, inputs = (sim.data[probe] for probe in probes)
     exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
@@ -320,12 +333,13 @@ def memory_nrmse(seed, options, duration=THETA + 2.0):
 
 
 PLAIN_OPTIONS = dict(loop="direct", min_coupling=MIN_COUPLING, lead=None)
+PREPARED_OPTIONS = loihi_memory_kwargs(decode_tau=loihi_decode_tau(TAU))
 
 
 @pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
 def test_prepared_memory_beats_plain():
     """The memory prepared for Loihi is more accurate on the emulator than plain."""
-    prepared = memory_nrmse(SEED, loihi_memory_kwargs())
+    prepared = memory_nrmse(SEED, PREPARED_OPTIONS)
     plain = memory_nrmse(SEED, PLAIN_OPTIONS)
     assert prepared < MEMORY_BOUND
     assert prepared < 0.8 * plain
@@ -388,6 +402,69 @@ def test_memory_refuses_what_loihi_lacks(options, attr):
     assert isinstance(error.value.obj, LegendreMemory)
 
 
+def prepared_memory(theta=THETA, **options):
+    """A network holding a small memory prepared for Loihi, and the memory."""
+    with nengo.Network(seed=SEED) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        memory = LegendreMemory(
+            theta,
+            ORDER,
+            n_neurons=20,
+            neuron_type=nengo.LIF(),
+            **loihi_memory_kwargs(**{"synapse": TAU, **options}),
+        )
+        stim = nengo.Node(nengo.processes.WhiteSignal(1.0, high=HIGH, rms=RMS))
+        nengo.Connection(stim, memory.input, synapse=None)
+    return model, memory
+
+
+def test_loihi_model_has_the_memories_decode_tau():
+    """loihi_model gives the simulator the decode_tau the memory was prepared for."""
+    model, memory = prepared_memory()
+    assert memory.lead_calibration is not None
+    assert loihi_model(model).decode_tau == loihi_decode_tau(TAU) == 0.02
+    default_gain = nengo_loihi.builder.Model().decode_neurons.gain
+    assert np.all(loihi_model(model).decode_neurons.gain == default_gain)
+    # at a 10 ms synapse: nengo_loihi's decode_tau, and denser decode neurons
+    fast, _ = prepared_memory(synapse=0.01)
+    assert loihi_model(fast).decode_tau == 0.005
+    assert np.allclose(loihi_model(fast).decode_neurons.gain, 2 * default_gain)
+    with model:
+        LegendreMemory(
+            THETA, ORDER, n_neurons=20, neuron_type=nengo.LIF(),
+            **loihi_memory_kwargs(synapse=TAU, decode_tau=0.01),
+        )  # fmt: skip
+    with pytest.raises(nengo.exceptions.ValidationError, match="different decode_tau"):
+        loihi_model(model)
+
+
+def test_emulator_refuses_other_decode_tau():
+    """A memory prepared for one decode_tau is refused by a model with another."""
+    model, memory = prepared_memory()
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        nengo_loihi.Simulator(model, dt=DT, target="sim")  # decode_tau 0.005
+    assert error.value.obj is memory
+    assert "loihi_model" in str(error.value)
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+# nengo_loihi warns that the simulator whose build failed was not closed
+@pytest.mark.filterwarnings("ignore:Simulator with model")
+def test_emulator_refuses_weak_couplings():
+    """Couplings no weight exponent fits are named with the option to change."""
+    # theta = 1 s, order 4, Lowpass(0.1): couplings of 8e-4 and -0.015
+    model, memory = prepared_memory(theta=1.0, synapse=0.1, min_coupling=0)
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        nengo_loihi.Simulator(model, dt=DT, target="sim", model=loihi_model(model))
+    assert error.value.attr == "min_coupling"
+    assert error.value.obj is memory
+    assert "set min_coupling above" in str(error.value)
+    # with the weak couplings dropped it builds
+    model, memory = prepared_memory(theta=1.0, synapse=0.1, min_coupling=MIN_COUPLING)
+    with nengo_loihi.Simulator(model, dt=DT, target="sim", model=loihi_model(model)):
+        pass
+
+
 def test_loihi_neuron_type():
     """nengo's types map to nengo_loihi's with the same parameters."""
     lif = loihi_neuron_type(nengo.LIF(tau_rc=0.03, tau_ref=0.001))
@@ -436,7 +513,9 @@ def test_prepared_lmu_learns_on_emulator():
         output = nengo.Node(lambda t, x: x, size_in=1)
         nengo.Connection(lmu.output, output, synapse=None)
         probe = nengo.Probe(output)
-    with nengo_loihi.Simulator(model, dt=DT, target="sim", progress_bar=False) as sim:
+    with nengo_loihi.Simulator(
+        model, dt=DT, target="sim", progress_bar=False, model=loihi_model(model)
+    ) as sim:
         sim.run(1.0)
     # the output starts at 0 and learns to follow the input
     assert np.all(np.isfinite(sim.data[probe]))
