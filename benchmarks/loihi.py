@@ -351,15 +351,30 @@ def write(results, args):
 def merge(paths, args):
     """Combine the results of runs of parts of the benchmark (in parallel)."""
     results = json.loads(Path(paths[0]).read_text())
-    for path in paths[1:]:
+    results["memories"] = {}
+    for path in paths:
         part = json.loads(Path(path).read_text())
-        for key in ("memories", "ratios", "traces"):
-            results[key].update(part[key])
+        results["traces"].update(part["traces"])
+        for key, runs in part["memories"].items():
+            merged = results["memories"].setdefault(key, {v: [] for v in VARIANTS})
+            for variant in VARIANTS:
+                merged[variant] += runs[variant]
         if "lmu" in part:
             results["lmu"] = part["lmu"]
     order = [f"order={o} theta={t:g} tau={s:g}" for o, t, s in MEMORIES]
-    for key in ("memories", "ratios"):
-        results[key] = {k: results[key][k] for k in order if k in results[key]}
+    results["memories"] = {
+        k: results["memories"][k] for k in order if k in results["memories"]
+    }
+    results["seeds"] = sorted(
+        {r["seed"] for r in results["memories"][order[0]]["reference"]}
+    )
+    for key, runs in results["memories"].items():
+        for variant in VARIANTS:
+            runs[variant].sort(key=lambda run: run["seed"])
+        medians = {v: np.median([r["nrmse"] for r in runs[v]]) for v in VARIANTS}
+        results["ratios"][key] = {
+            v: medians[v] / medians["reference"] for v in VARIANTS[1:]
+        }
     write(results, args)
 
 
