@@ -97,7 +97,8 @@ def build(args, duration, prepared=False):
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
             **(
                 loihi_memory_kwargs(
-                    min_coupling=args.min_coupling, decode_tau=loihi_decode_tau(TAU)
+                    min_coupling=args.min_coupling,
+                    decode_tau=loihi_decode_tau(TAU, THETA, ORDER),
                 )
                 if prepared
                 else dict(loop="direct", min_coupling=args.min_coupling)

@@ -50,6 +50,7 @@ DECODE_TAU = 0.005
 # benchmarks/loihi.py.
 DECODE_TAU_FRACTION = 0.5
 MAX_DECODE_TAU = 0.02
+DECODE_TAU_PER_WINDOW = 0.16  # of theta / order
 # loihi_model's decode neurons at decode_tau <= DECODE_TAU (fast synapses):
 # nengo_loihi's Preset10DecodeNeurons at this many
 # times their rates, so that twice the spikes carry each decoded value (less
@@ -129,10 +130,10 @@ class LoihiLead:
 
     Parameters
     ----------
-    decode_tau : float, optional
+    decode_tau : float or "auto", optional
         nengo_loihi's ``Model.decode_tau`` (s) of the simulator that will run the
-        memory (0.005 by default, as nengo_loihi's; `loihi_memory_kwargs` gives
-        `loihi_decode_tau` of the synapse).
+        memory (0.005 by default, as nengo_loihi's); ``"auto"`` (what
+        `loihi_memory_kwargs` gives): `loihi_decode_tau` of the memory.
     chip_lag : float, optional
         Lag of the chip's decoded loop behind the mapping's (s); by default
         ``decode_tau + CHIP_LAG_STEPS * dt``.
@@ -149,7 +150,9 @@ class LoihiLead:
     """
 
     def __init__(self, decode_tau=DECODE_TAU, chip_lag=None):
-        self.decode_tau = check_nonnegative(decode_tau, "decode_tau", obj=self)
+        if not (isinstance(decode_tau, str) and decode_tau == "auto"):
+            decode_tau = check_nonnegative(decode_tau, "decode_tau", obj=self)
+        self.decode_tau = decode_tau
         self.chip_lag = (
             None if chip_lag is None else check_nonnegative(chip_lag, "chip_lag")
         )
@@ -165,10 +168,20 @@ class LoihiLead:
         return self.decode_tau + CHIP_LAG_STEPS * dt
 
     def check_memory(self, memory, neuron_type, synapse):
-        """Refuse a memory that cannot build on Loihi (before anything is built)."""
-        memory._loihi_lead = self  # what prepare_lmu checks
+        """Refuse a memory that cannot build on Loihi (before anything is built).
+
+        Returns the lead to use: this one, or with ``decode_tau="auto"`` one with
+        `loihi_decode_tau` of the memory.
+        """
+        if isinstance(self.decode_tau, str):  # "auto"
+            decode_tau = DECODE_TAU
+            if type(synapse) is nengo.Lowpass:  # others are refused below
+                decode_tau = loihi_decode_tau(synapse, memory.theta, memory.order)
+            resolved = LoihiLead(decode_tau=decode_tau, chip_lag=self.chip_lag)
+            return resolved.check_memory(memory, neuron_type, synapse)
+        memory._loihi_lead = self  # what prepare_lmu and loihi_model check
         if memory.n_neurons is None:
-            return  # the exact memory runs on the host
+            return self  # the exact memory runs on the host
         if neuron_type is nengo.params.Default:
             neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
         loihi_neuron_type(neuron_type, obj=memory)
@@ -197,6 +210,7 @@ class LoihiLead:
                 attr="loop",
                 obj=memory,
             )
+        return self
 
     def check_model(self, model, memory):
         """Refuse a nengo_loihi model whose ``decode_tau`` is not the memory's.
@@ -287,19 +301,26 @@ class LoihiLead:
         )
 
 
-def loihi_decode_tau(synapse):
+def loihi_decode_tau(synapse, theta=None, order=None):
     """The nengo_loihi ``decode_tau`` (s) for a memory with this ``Lowpass`` synapse.
 
-    ``DECODE_TAU_FRACTION`` (half) of its time constant, at most
-    ``MAX_DECODE_TAU`` (20 ms): chosen on the emulator over the memories of
-    ``benchmarks/loihi.py`` (orders 3 to 6, windows 0.1 to 1 s, synapses of 10
-    to 100 ms), where a longer ``decode_tau`` than nengo_loihi's 5 ms filtered
-    the decode neurons' spikes better than the lag it adds cost.
+    ``DECODE_TAU_FRACTION`` (half) of the synapse's time constant, at most
+    ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta`` and ``order``, at
+    most ``DECODE_TAU_PER_WINDOW`` (0.16) of ``theta / order`` but not below
+    nengo_loihi's 5 ms for that (half the synapse may be less). Chosen on the
+    emulator over the memories of ``benchmarks/loihi.py`` (orders 3 to 6, windows
+    0.1 to 1 s, synapses of 10 to 100 ms): a longer ``decode_tau`` filters the
+    decode neurons' spikes better, at the cost of a longer lag in the loop, which
+    the lead corrects to first order only (so less of it for faster memories).
 
     Parameters
     ----------
     synapse : nengo.Lowpass or float
         The memory's synapse (or its time constant, in seconds).
+    theta : float, optional
+        The memory's window (s).
+    order : int, optional
+        The memory's order.
 
     Returns
     -------
@@ -309,12 +330,16 @@ def loihi_decode_tau(synapse):
     --------
     >>> loihi_decode_tau(nengo.Lowpass(0.05))
     0.02
-    >>> loihi_decode_tau(0.02)
+    >>> loihi_decode_tau(0.05, theta=0.25, order=4)
     0.01
     """
     tau = synapse.tau if isinstance(synapse, nengo.Lowpass) else synapse
     tau = check_nonnegative(tau, "synapse")
-    return float(min(DECODE_TAU_FRACTION * tau, MAX_DECODE_TAU))
+    longest = MAX_DECODE_TAU
+    if theta is not None and order is not None:
+        per_window = DECODE_TAU_PER_WINDOW * theta / order
+        longest = max(DECODE_TAU, min(longest, per_window))
+    return float(min(DECODE_TAU_FRACTION * tau, longest))
 
 
 def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
@@ -330,8 +355,8 @@ def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
     ----------
     decode_tau : float, optional
         nengo_loihi's ``Model.decode_tau`` (s) to prepare the memory for. By
-        default `loihi_decode_tau` of the ``synapse`` given (nengo_loihi's 5 ms
-        when no ``Lowpass`` synapse is given).
+        default (``"auto"``), `loihi_decode_tau` of the memory's synapse, theta
+        and order, chosen when the memory is made.
     min_coupling : float, optional
         Couplings below this are dropped (see `~nengo_lmu.LegendreMemory`):
         nengo_loihi 1.1 cannot discretise weaker ones at 100 neurons per
@@ -357,13 +382,7 @@ def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
     ...     sim.run(1.0)
     """
     if decode_tau is None:
-        synapse = kwargs.get("synapse")
-        lowpass = type(synapse) is nengo.Lowpass or (
-            isinstance(synapse, (int, float, np.number))
-            and not isinstance(synapse, bool)
-        )
-        # other synapses are refused by the memory, naming it
-        decode_tau = loihi_decode_tau(synapse) if lowpass else DECODE_TAU
+        decode_tau = "auto"  # LoihiLead chooses it for the memory
     options = dict(
         loop="direct", min_coupling=min_coupling, lead=LoihiLead(decode_tau=decode_tau)
     )

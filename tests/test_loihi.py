@@ -93,7 +93,7 @@ def build(seed, simulator="reference"):
     options = dict(loop="direct", min_coupling=MIN_COUPLING)
     if simulator == "emulator":
         options = loihi_memory_kwargs(
-            min_coupling=MIN_COUPLING, decode_tau=loihi_decode_tau(TAU)
+            min_coupling=MIN_COUPLING, decode_tau=loihi_decode_tau(TAU, THETA, ORDER)
         )
     with nengo.Network(seed=seed) as model:
         # Loihi's neurons spike at most once per step: rates as set_defaults()
@@ -333,7 +333,7 @@ def memory_nrmse(seed, options, duration=THETA + 2.0):
 
 
 PLAIN_OPTIONS = dict(loop="direct", min_coupling=MIN_COUPLING, lead=None)
-PREPARED_OPTIONS = loihi_memory_kwargs(decode_tau=loihi_decode_tau(TAU))
+PREPARED_OPTIONS = loihi_memory_kwargs(decode_tau=loihi_decode_tau(TAU, THETA, ORDER))
 
 
 @pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
@@ -347,7 +347,6 @@ def test_prepared_memory_beats_plain():
 
 def test_lead_measured_on_loihi_neurons():
     """LoihiLead corrects the lead of Loihi's neurons less the chip's lag."""
-    lead = LoihiLead()
     memory = LegendreMemory(
         THETA,
         ORDER,
@@ -359,6 +358,8 @@ def test_lead_measured_on_loihi_neurons():
         **loihi_memory_kwargs(),
     )
     calibration = memory.lead_calibration
+    # the memory's decode_tau: 10 ms for this memory (loihi_decode_tau)
+    lead = LoihiLead(decode_tau=loihi_decode_tau(TAU, THETA, ORDER))
     assert np.allclose(calibration.lead, calibration.measured - lead.lag(DT))
     assert "LoihiLIF" in calibration.reason
     # Loihi's neurons lead their input (a few ms at these rates)
@@ -422,7 +423,7 @@ def test_loihi_model_has_the_memories_decode_tau():
     """loihi_model gives the simulator the decode_tau the memory was prepared for."""
     model, memory = prepared_memory()
     assert memory.lead_calibration is not None
-    assert loihi_model(model).decode_tau == loihi_decode_tau(TAU) == 0.02
+    assert loihi_model(model).decode_tau == loihi_decode_tau(TAU, THETA, ORDER) == 0.01
     default_gain = nengo_loihi.builder.Model().decode_neurons.gain
     assert np.all(loihi_model(model).decode_neurons.gain == default_gain)
     # at a 10 ms synapse: nengo_loihi's decode_tau, and denser decode neurons
@@ -432,7 +433,7 @@ def test_loihi_model_has_the_memories_decode_tau():
     with model:
         LegendreMemory(
             THETA, ORDER, n_neurons=20, neuron_type=nengo.LIF(),
-            **loihi_memory_kwargs(synapse=TAU, decode_tau=0.01),
+            **loihi_memory_kwargs(synapse=TAU, decode_tau=0.02),
         )  # fmt: skip
     with pytest.raises(nengo.exceptions.ValidationError, match="different decode_tau"):
         loihi_model(model)

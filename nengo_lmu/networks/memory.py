@@ -452,9 +452,9 @@ class LegendreMemory(nengo.Network):
         if lead is None or (isinstance(lead, str) and lead == "auto"):
             return lead
         if hasattr(lead, "measure_lead"):
-            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead)
-            lead.check_memory(self, neuron_type, synapse)
-            return lead
+            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead);
+            # it may resolve itself for this memory
+            return lead.check_memory(self, neuron_type, synapse) or lead
         if isinstance(lead, str):
             raise ValidationError(
                 f"must be 'auto', None or leads in seconds (got {lead!r})",
