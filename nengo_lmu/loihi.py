@@ -17,15 +17,16 @@ loop (read from nengo_loihi 1.1's builder and emulator, and measured: see
   as nengo's LIF does.
 
 A memory made with `loihi_memory_kwargs` is prepared for a ``decode_tau``
-suited to its synapse (`loihi_decode_tau`: half of it, at most 20 ms, which
-filters the decode neurons' spikes more), and its `LoihiLead` measures the
+suited to its synapse, window and order (`loihi_decode_tau`: half the
+synapse, at most 20 ms and 0.16 theta / order, which filters the decode
+neurons' spikes more), and its `LoihiLead` measures the
 neurons' lead on the neuron model the chip runs (the lead calibration of
 `~nengo_lmu.calibration.calibrate_lead`, with ``nengo_loihi.neurons.LoihiLIF``
 or ``LoihiSpikingRectifiedLinear`` in the reference simulator), subtracts the
 chip's lag, and corrects the net lead (`~nengo_lmu.lead_correction`). Nothing
 measured on nengo's own neurons is used. `loihi_model` gives the nengo_loihi
-model to simulate it with: that ``decode_tau``, and decode neurons that carry
-each value with twice the spikes (`loihi_decode_neurons`). When the memory is
+model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
+that carry each value with twice the spikes (`loihi_decode_neurons`). When the memory is
 built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
 
 nengo_loihi is imported only when a memory is prepared or a model made.
