@@ -13,21 +13,26 @@ measured for 5 seeds in three ways:
   without a lead correction (``lead=None``, what docs/backend_loihi.rst advised
   before);
 - ``emulator, prepared``: the memory prepared for Loihi
-  (`nengo_lmu.loihi.loihi_memory_kwargs`: the lead of Loihi's neurons less the
-  chip's loop lag).
+  (`nengo_lmu.loihi.loihi_memory_kwargs`: nengo_loihi's ``decode_tau`` chosen
+  for the synapse, the lead of Loihi's neurons less the chip's loop lag), run
+  with `nengo_lmu.loihi.loihi_model` (that ``decode_tau`` and denser decode
+  neurons).
 
 Then an `LMU` learns to delay white noise with PES (``LMU_NETWORK``: theta =
 0.25 s, order 4, 100 neurons per memory dimension, 400 LIF hidden neurons, 6 s of
 learning, NRMSE over the next 2 s with learning off), on ``nengo.Simulator`` as
-made for it, and on the emulator prepared for Loihi (`loihi_memory_kwargs` and
-`nengo_lmu.loihi.prepare_lmu`), for the same seeds.
+made for it, and on the emulator prepared for Loihi (`loihi_memory_kwargs`,
+`nengo_lmu.loihi.prepare_lmu` and `nengo_lmu.loihi.loihi_model`), for the same
+seeds.
 
 Needs nengo_loihi 1.1 and numpy < 2 (its own virtual environment). From the
 repository root (about 20 minutes of CPU on 2 cores; ``--seeds 0`` for one seed):
 
     python benchmarks/loihi.py --out benchmarks/results
 
-(``--parts memories`` or ``--parts lmu`` for one part.)
+(``--parts memories`` or ``--parts lmu`` for one part, ``--memories 0 1`` for
+some memories; ``--merge A.json B.json ...`` combines parts run in parallel
+into ``--out/--stem`` and plots them.)
 
 Writes ``loihi.json`` and ``loihi.png``.
 """
@@ -117,8 +122,15 @@ def run(variant, order, theta, tau, seed):
     else:
         import nengo_loihi
 
+        from nengo_lmu.loihi import loihi_model
+
+        prepared = variant == "emulator, prepared"
         simulator = nengo_loihi.Simulator(
-            model, dt=DT, target="sim", progress_bar=False
+            model,
+            dt=DT,
+            target="sim",
+            progress_bar=False,
+            model=loihi_model(model, dt=DT) if prepared else None,
         )
     with simulator as sim:
         sim.run(duration)
@@ -184,8 +196,10 @@ def run_lmu(simulator, seed, learning_rate):
     if emulator:
         import nengo_loihi
 
+        from nengo_lmu.loihi import loihi_model
+
         simulator = nengo_loihi.Simulator(
-            model, dt=DT, target="sim", progress_bar=False
+            model, dt=DT, target="sim", progress_bar=False, model=loihi_model(model)
         )
     else:
         simulator = nengo.Simulator(model, dt=DT, progress_bar=False)
@@ -288,7 +302,8 @@ def main(args):
         }
         results["lmu"]["ratio"] = medians["emulator"] / medians["reference"]
         print(f"LMU with PES medians {medians}, ratio {results['lmu']['ratio']:.2f}")
-    for order, theta, tau in MEMORIES if "memories" in args.parts else ():
+    memories = [MEMORIES[i] for i in args.memories] if "memories" in args.parts else []
+    for order, theta, tau in memories:
         key = f"order={order} theta={theta:g} tau={tau:g}"
         results["memories"][key] = {variant: [] for variant in VARIANTS}
         for seed in args.seeds:
@@ -319,13 +334,48 @@ def main(args):
             + f"{results['ratios'][key]['emulator, prepared']:.2f}",
             flush=True,
         )
+    results["traces"] = traces
+    write(results, args)
+    return results
+
+
+def write(results, args):
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / f"{args.stem}.json").write_text(json.dumps(results, indent=1))
-        if traces:
-            plot(results, traces, args.out / f"{args.stem}.png")
-        print(f"Wrote {args.out / args.stem}.json and .png")
-    return results
+        if results["traces"] and len(results["memories"]) == len(MEMORIES):
+            plot(results, results["traces"], args.out / f"{args.stem}.png")
+        print(f"Wrote {args.out / args.stem}.json (and .png with all memories)")
+
+
+def merge(paths, args):
+    """Combine the results of runs of parts of the benchmark (in parallel)."""
+    results = json.loads(Path(paths[0]).read_text())
+    results["memories"] = {}
+    for path in paths:
+        part = json.loads(Path(path).read_text())
+        results["traces"].update(part["traces"])
+        for key, runs in part["memories"].items():
+            merged = results["memories"].setdefault(key, {v: [] for v in VARIANTS})
+            for variant in VARIANTS:
+                merged[variant] += runs[variant]
+        if "lmu" in part:
+            results["lmu"] = part["lmu"]
+    order = [f"order={o} theta={t:g} tau={s:g}" for o, t, s in MEMORIES]
+    results["memories"] = {
+        k: results["memories"][k] for k in order if k in results["memories"]
+    }
+    results["seeds"] = sorted(
+        {r["seed"] for r in results["memories"][order[0]]["reference"]}
+    )
+    for key, runs in results["memories"].items():
+        for variant in VARIANTS:
+            runs[variant].sort(key=lambda run: run["seed"])
+        medians = {v: np.median([r["nrmse"] for r in runs[v]]) for v in VARIANTS}
+        results["ratios"][key] = {
+            v: medians[v] / medians["reference"] for v in VARIANTS[1:]
+        }
+    write(results, args)
 
 
 if __name__ == "__main__":
@@ -339,6 +389,19 @@ if __name__ == "__main__":
     parser.add_argument(
         "--learning-rate", type=float, default=LMU_NETWORK["learning_rate"]
     )
+    parser.add_argument(
+        "--memories",
+        type=int,
+        nargs="+",
+        default=list(range(len(MEMORIES))),
+        help="indices into MEMORIES (to run parts in parallel)",
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="combine the results of parts into --out/--stem, and plot them",
+    )
     args = parser.parse_args()
     # The shared decoder cache may hold files written under numpy 2, which numpy 1
     # (that nengo_loihi's emulator needs) cannot read.
@@ -348,4 +411,4 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore", "This version of `nengo_loihi`")
     warnings.filterwarnings("ignore", "NengoLoihi does not support initial")
     warnings.filterwarnings("ignore", "Lost .* extra bits in weight rounding")
-    main(args)
+    merge(args.merge, args) if args.merge else main(args)

@@ -27,9 +27,11 @@ weights of those whose coupling is small (``BuildError: Could not find appropria
 weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
 dropped (``min_coupling``), in both simulators. On the emulator the memory is
-prepared for Loihi (`nengo_lmu.loihi.loihi_memory_kwargs`: the lead of Loihi's
-neurons less the chip's loop lag is corrected; ``--no-prepared``: as made for
-nengo.Simulator). See ``docs/backend_loihi.rst``.
+prepared for Loihi (`nengo_lmu.loihi.loihi_memory_kwargs`: nengo_loihi's
+``decode_tau`` chosen for its synapse, and the lead of Loihi's neurons less the
+chip's loop lag corrected) and run with `nengo_lmu.loihi.loihi_model` (that
+``decode_tau``, denser decode neurons); ``--no-prepared``: as made for
+nengo.Simulator, on nengo_loihi's default model. See ``docs/backend_loihi.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
 ``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10
@@ -53,7 +55,7 @@ import nengo
 import numpy as np
 
 from nengo_lmu import Delay, LegendreMemory, legendre_readout, nrmse
-from nengo_lmu.loihi import loihi_memory_kwargs
+from nengo_lmu.loihi import loihi_decode_tau, loihi_memory_kwargs, loihi_model
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -94,7 +96,10 @@ def build(args, duration, prepared=False):
             dt=DT,
             input_process=nengo.processes.WhiteSignal(100.0, high=HIGH, rms=RMS),
             **(
-                loihi_memory_kwargs(min_coupling=args.min_coupling)
+                loihi_memory_kwargs(
+                    min_coupling=args.min_coupling,
+                    decode_tau=loihi_decode_tau(TAU, THETA, ORDER),
+                )
                 if prepared
                 else dict(loop="direct", min_coupling=args.min_coupling)
             ),
@@ -179,9 +184,16 @@ def build(args, duration, prepared=False):
 def run(Simulator, args, duration, **sim_kwargs):
     learn_until = LEARN_FRACTION * duration
     start = time.perf_counter()
-    model, probes, memory = build(
-        args, duration, prepared=args.prepared and Simulator is not nengo.Simulator
-    )
+    emulator = Simulator is not nengo.Simulator
+    model, probes, memory = build(args, duration, prepared=args.prepared and emulator)
+    if emulator:
+        from nengo_loihi.builder import Model
+
+        # nengo_loihi's model: for the prepared memory, its decode_tau and decode
+        # neurons (loihi_model)
+        loihi = loihi_model(model, dt=DT) if args.prepared else Model(dt=DT)
+        loihi.pes_error_scale = args.pes_error_scale
+        sim_kwargs = dict(sim_kwargs, model=loihi)
     with Simulator(model, dt=DT, progress_bar=False, **sim_kwargs) as sim:
         built = time.perf_counter()
         sim.run(duration)
@@ -309,11 +321,7 @@ def main(args):
             if simulator == "reference":
                 Simulator, kwargs = nengo.Simulator, {}
             else:
-                model = nengo_loihi.builder.Model(dt=DT)
-                model.pes_error_scale = args.pes_error_scale
-                Simulator, kwargs = nengo_loihi.Simulator, dict(
-                    target="sim", model=model
-                )
+                Simulator, kwargs = nengo_loihi.Simulator, dict(target="sim")
             result = run(Simulator, variant_args, duration, **kwargs)
             if variant == "learned":
                 results["runs"][name] = result

@@ -7,24 +7,32 @@ loop (read from nengo_loihi 1.1's builder and emulator, and measured: see
 
 - every decoded connection between ensembles passes through spiking *decode
   neurons*: the connection's ``Lowpass`` filters their input, and the target
-  compartment filters their spikes again with ``Model.decode_tau`` (5 ms),
-  one step later. The loop therefore lags its mapping by about
+  compartment filters their spikes again with ``Model.decode_tau`` (5 ms by
+  default), one step later. The loop therefore lags its mapping by about
   ``decode_tau`` plus a few steps, which slows the memory down (its window
-  stretches);
+  stretches), and the decode neurons' spikes, filtered only by ``decode_tau``,
+  add noise to the loop;
 - its neurons are nengo_loihi's discretised ones (`LoihiLIF`), which, at the
   100 to 120 Hz the chip is used at, decode their input about 3 to 5 ms early,
   as nengo's LIF does.
 
-`LoihiLead` measures the neurons' lead on the neuron model the chip runs (the
-lead calibration of `~nengo_lmu.calibration.calibrate_lead`, with
-``nengo_loihi.neurons.LoihiLIF`` or ``LoihiSpikingRectifiedLinear`` in the
-reference simulator), subtracts the chip's lag, and corrects the net lead
-(`~nengo_lmu.lead_correction`). Nothing measured on nengo's own neurons is used.
-`loihi_memory_kwargs` gives the memory options that build on nengo_loihi.
+A memory made with `loihi_memory_kwargs` is prepared for a ``decode_tau``
+suited to its synapse, window and order (`loihi_decode_tau`: half the
+synapse, at most 20 ms and 0.16 theta / order, which filters the decode
+neurons' spikes more), and its `LoihiLead` measures the
+neurons' lead on the neuron model the chip runs (the lead calibration of
+`~nengo_lmu.calibration.calibrate_lead`, with ``nengo_loihi.neurons.LoihiLIF``
+or ``LoihiSpikingRectifiedLinear`` in the reference simulator), subtracts the
+chip's lag, and corrects the net lead (`~nengo_lmu.lead_correction`). Nothing
+measured on nengo's own neurons is used. `loihi_model` gives the nengo_loihi
+model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
+that carry each value with twice the spikes (`loihi_decode_neurons`). When the memory is
+built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
 
-nengo_loihi is imported only when a memory is prepared.
+nengo_loihi is imported only when a memory is prepared or a model made.
 """
 
+import copy
 import warnings
 
 import nengo
@@ -34,8 +42,23 @@ from nengo.exceptions import ValidationError
 from nengo_lmu.calibration import LeadCalibration
 from nengo_lmu.validation import check_nonnegative
 
-# nengo_loihi's Model.decode_tau (s): the filter on decode neurons' spikes.
+# nengo_loihi's default Model.decode_tau (s): the filter on decode neurons' spikes.
 DECODE_TAU = 0.005
+# The decode_tau a memory with a Lowpass(tau) synapse is prepared for: this
+# fraction of tau, at most MAX_DECODE_TAU (s). A longer decode_tau filters the
+# decode neurons' spikes more (less noise in the loop) and lags the loop more
+# (corrected with the lead, up to half of tau); measured on the emulator with
+# benchmarks/loihi.py.
+DECODE_TAU_FRACTION = 0.5
+MAX_DECODE_TAU = 0.02
+DECODE_TAU_PER_WINDOW = 0.16  # of theta / order
+# loihi_model's decode neurons at decode_tau <= DECODE_TAU (fast synapses):
+# nengo_loihi's Preset10DecodeNeurons at this many
+# times their rates, so that twice the spikes carry each decoded value (less
+# noise in the loop); their output scale is fitted to decoded values up to
+# DECODE_FIT_RANGE of the target's radius, as the chip's neurons fire.
+DECODE_RATE_FACTOR = 2.0
+DECODE_FIT_RANGE = 0.6
 # Steps the chip's decoded loop lags its mapping besides ``decode_tau``: one
 # step for the decode neurons' relay and about two for their spike timing (fitted
 # on the emulator, see docs/backend_loihi.rst).
@@ -102,11 +125,16 @@ class LoihiLead:
     computes), and corrects the net lead of the chip's loop: that lead minus
     ``chip_lag``, the lag the decode neurons add to every decoded connection.
 
+    When it is built on nengo_loihi, the memory checks the simulator's
+    ``decode_tau`` (`check_model`) and that Loihi can discretise the weights of
+    its couplings (`check_built`).
+
     Parameters
     ----------
-    decode_tau : float, optional
+    decode_tau : float or "auto", optional
         nengo_loihi's ``Model.decode_tau`` (s) of the simulator that will run the
-        memory (0.005 by default, as nengo_loihi's).
+        memory (0.005 by default, as nengo_loihi's); ``"auto"`` (what
+        `loihi_memory_kwargs` gives): `loihi_decode_tau` of the memory.
     chip_lag : float, optional
         Lag of the chip's decoded loop behind the mapping's (s); by default
         ``decode_tau + CHIP_LAG_STEPS * dt``.
@@ -119,11 +147,13 @@ class LoihiLead:
     ...     loop="direct", min_coupling=0.05, lead=LoihiLead(),
     ...     add_to_container=False)
     >>> memory.lead_calibration.reason  # doctest: +SKIP
-    'lead of LoihiLIF(), less the chip lag of 8 ms'
+    "lead of LoihiLIF() less the chip's lag of 8 ms"
     """
 
     def __init__(self, decode_tau=DECODE_TAU, chip_lag=None):
-        self.decode_tau = check_nonnegative(decode_tau, "decode_tau", obj=self)
+        if not (isinstance(decode_tau, str) and decode_tau == "auto"):
+            decode_tau = check_nonnegative(decode_tau, "decode_tau", obj=self)
+        self.decode_tau = decode_tau
         self.chip_lag = (
             None if chip_lag is None else check_nonnegative(chip_lag, "chip_lag")
         )
@@ -139,10 +169,20 @@ class LoihiLead:
         return self.decode_tau + CHIP_LAG_STEPS * dt
 
     def check_memory(self, memory, neuron_type, synapse):
-        """Refuse a memory that cannot build on Loihi (before anything is built)."""
-        memory._loihi_lead = self  # what prepare_lmu checks
+        """Refuse a memory that cannot build on Loihi (before anything is built).
+
+        Returns the lead to use: this one, or with ``decode_tau="auto"`` one with
+        `loihi_decode_tau` of the memory.
+        """
+        if isinstance(self.decode_tau, str):  # "auto"
+            decode_tau = DECODE_TAU
+            if type(synapse) is nengo.Lowpass:  # others are refused below
+                decode_tau = loihi_decode_tau(synapse, memory.theta, memory.order)
+            resolved = LoihiLead(decode_tau=decode_tau, chip_lag=self.chip_lag)
+            return resolved.check_memory(memory, neuron_type, synapse)
+        memory._loihi_lead = self  # what prepare_lmu and loihi_model check
         if memory.n_neurons is None:
-            return  # the exact memory runs on the host
+            return self  # the exact memory runs on the host
         if neuron_type is nengo.params.Default:
             neuron_type = nengo.Config.default(nengo.Ensemble, "neuron_type")
         loihi_neuron_type(neuron_type, obj=memory)
@@ -169,6 +209,61 @@ class LoihiLead:
                 "for every pair of ensembles, whose weak couplings it cannot "
                 "discretise",
                 attr="loop",
+                obj=memory,
+            )
+        return self
+
+    def check_model(self, model, memory):
+        """Refuse a nengo_loihi model whose ``decode_tau`` is not the memory's.
+
+        Called when the memory is built; models without ``decode_tau`` (nengo's
+        own) are not checked.
+        """
+        decode_tau = getattr(model, "decode_tau", None)
+        if decode_tau is None or memory.n_neurons is None:
+            return
+        if not np.isclose(decode_tau, self.decode_tau, rtol=1e-9, atol=0):
+            raise ValidationError(
+                f"was prepared for nengo_loihi's decode_tau={self.decode_tau:g} s, "
+                f"but the simulator's model has decode_tau={decode_tau:g} s; pass "
+                "model=nengo_lmu.loihi.loihi_model(network) to nengo_loihi.Simulator",
+                attr="lead",
+                obj=memory,
+            )
+
+    def check_built(self, model, memory):
+        """Refuse couplings whose weights no Loihi weight exponent fits.
+
+        Called once the memory's connections are built on nengo_loihi: each
+        decoded connection between its ensembles is discretised as nengo_loihi
+        will do it at the end of the build (on a copy), so that a coupling too
+        weak for the chip is named now, with what to change.
+        """
+        if getattr(model, "decode_tau", None) is None or memory.n_neurons is None:
+            return
+        from nengo.exceptions import BuildError
+        from nengo_loihi.builder.discretize import discretize_compartment
+
+        too_weak = []
+        for connection in memory.connections:
+            block = model.objs[connection].get("decoded")
+            if block is None:
+                continue
+            weight = max(synapse.max_abs_weight() for synapse in block.synapses)
+            try:
+                discretize_compartment(copy.deepcopy(block.compartment), weight)
+            except BuildError:
+                coupling = np.abs(connection.transform.init).max()
+                too_weak.append((coupling, connection, weight))
+        if too_weak:
+            coupling, connection, weight = max(too_weak, key=lambda weak: weak[0])
+            raise ValidationError(
+                f"is too small for Loihi ({memory.min_coupling:g}): "
+                f"{len(too_weak)} couplings give their decode neurons weights too "
+                f"small for any Loihi weight exponent, the strongest {coupling:.3g} "
+                f"({connection}, weights at most {weight:.3g}); set min_coupling "
+                f"above {coupling:.3g} (it drops weaker couplings)",
+                attr="min_coupling",
                 obj=memory,
             )
 
@@ -207,17 +302,62 @@ class LoihiLead:
         )
 
 
-def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwargs):
+def loihi_decode_tau(synapse, theta=None, order=None):
+    """The nengo_loihi ``decode_tau`` (s) for a memory with this ``Lowpass`` synapse.
+
+    ``DECODE_TAU_FRACTION`` (half) of the synapse's time constant, at most
+    ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta`` and ``order``, at
+    most ``DECODE_TAU_PER_WINDOW`` (0.16) of ``theta / order`` but not below
+    nengo_loihi's 5 ms for that (half the synapse may be less). Chosen on the
+    emulator over the memories of ``benchmarks/loihi.py`` (orders 3 to 6, windows
+    0.1 to 1 s, synapses of 10 to 100 ms): a longer ``decode_tau`` filters the
+    decode neurons' spikes better, at the cost of a longer lag in the loop, which
+    the lead corrects to first order only (so less of it for faster memories).
+
+    Parameters
+    ----------
+    synapse : nengo.Lowpass or float
+        The memory's synapse (or its time constant, in seconds).
+    theta : float, optional
+        The memory's window (s).
+    order : int, optional
+        The memory's order.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> loihi_decode_tau(nengo.Lowpass(0.05))
+    0.02
+    >>> loihi_decode_tau(0.05, theta=0.25, order=4)
+    0.01
+    """
+    tau = synapse.tau if isinstance(synapse, nengo.Lowpass) else synapse
+    tau = check_nonnegative(tau, "synapse")
+    longest = MAX_DECODE_TAU
+    if theta is not None and order is not None:
+        per_window = DECODE_TAU_PER_WINDOW * theta / order
+        longest = max(DECODE_TAU, min(longest, per_window))
+    return float(min(DECODE_TAU_FRACTION * tau, longest))
+
+
+def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
     """Options of a `~nengo_lmu.LegendreMemory` (or an LMU's ``memory_kwargs``) for Loihi.
 
     ``loop="direct"``, ``min_coupling`` and ``lead=LoihiLead(decode_tau)``; any
     other memory options in ``kwargs`` are passed on (``synapse``,
-    ``neuron_type``, ...). The memory checks them against Loihi when it is made.
+    ``neuron_type``, ...). The memory checks them against Loihi when it is made,
+    and checks the simulator's ``decode_tau`` and its weights when it is built:
+    run it with ``model=loihi_model(network)``.
 
     Parameters
     ----------
     decode_tau : float, optional
-        nengo_loihi's ``Model.decode_tau`` (s).
+        nengo_loihi's ``Model.decode_tau`` (s) to prepare the memory for. By
+        default (``"auto"``), `loihi_decode_tau` of the memory's synapse, theta
+        and order, chosen when the memory is made.
     min_coupling : float, optional
         Couplings below this are dropped (see `~nengo_lmu.LegendreMemory`):
         nengo_loihi 1.1 cannot discretise weaker ones at 100 neurons per
@@ -238,14 +378,111 @@ def loihi_memory_kwargs(decode_tau=DECODE_TAU, min_coupling=MIN_COUPLING, **kwar
     ...     memory = LegendreMemory(
     ...         0.5, 4, n_neurons=100, neuron_type=nengo.LIF(),
     ...         **loihi_memory_kwargs(synapse=0.05))
-    >>> with nengo_loihi.Simulator(model, target="sim") as sim:  # doctest: +SKIP
+    >>> with nengo_loihi.Simulator(  # doctest: +SKIP
+    ...         model, target="sim", model=loihi_model(model)) as sim:
     ...     sim.run(1.0)
     """
+    if decode_tau is None:
+        decode_tau = "auto"  # LoihiLead chooses it for the memory
     options = dict(
         loop="direct", min_coupling=min_coupling, lead=LoihiLead(decode_tau=decode_tau)
     )
     options.update(kwargs)
     return options
+
+
+def loihi_decode_neurons(rate_factor=DECODE_RATE_FACTOR, dt=0.001):
+    """nengo_loihi decode neurons that carry each decoded value with more spikes.
+
+    nengo_loihi relays every decoded connection between ensembles through
+    *decode neurons*: by default ten heterogeneous on/off pairs per dimension
+    (``Preset10DecodeNeurons``) that fire about one spike per step in all for a
+    value of the target's radius. Those spikes, filtered by ``decode_tau``, are
+    most of the noise a memory's loop has on Loihi. These are the same pairs at
+    ``rate_factor`` times their rates (at most about 340 Hz at the default 2),
+    whose output scale is fitted (least squares, on the discretised rates Loihi's
+    neurons fire at) to decoded values up to ``DECODE_FIT_RANGE`` of the radius.
+
+    Parameters
+    ----------
+    rate_factor : float, optional
+        Multiplies the decode neurons' gains and biases (so their rates).
+    dt : float, optional
+        The simulator's time step (s).
+
+    Returns
+    -------
+    nengo_loihi.decode_neurons.Preset10DecodeNeurons
+    """
+    from nengo_loihi.decode_neurons import Preset10DecodeNeurons
+
+    rate_factor = check_nonnegative(rate_factor, "rate_factor")
+    neurons = Preset10DecodeNeurons(dt=dt)
+    neurons.gain = neurons.gain * rate_factor
+    neurons.bias = neurons.bias * rate_factor
+    gain, bias = neurons.gain[::2], neurons.bias[::2]  # one of each on/off pair
+
+    def rates(values):
+        currents = values[:, None] * np.ones_like(gain)
+        return neurons.neuron_type.rates(currents, gain, bias, dt=dt).sum(axis=1)
+
+    values = np.linspace(0, DECODE_FIT_RANGE, 61)[1:]
+    decoded = (rates(values) - rates(-values)) * dt
+    neurons.scale = float(values @ values / (values @ decoded))
+    return neurons
+
+
+def loihi_model(network, dt=0.001):
+    """The nengo_loihi ``Model`` to simulate a network with memories prepared for Loihi.
+
+    Its ``decode_tau`` is the one the network's memories were prepared for
+    (`loihi_memory_kwargs`). With a ``decode_tau`` of 5 ms or less (synapses of
+    10 ms), its decode neurons are `loihi_decode_neurons`, which carry each
+    value with twice the spikes: measured on the emulator, they helped there
+    (whole-window NRMSE 0.26 against 0.34, order 3, theta = 0.1 s) but not with
+    the longer ``decode_tau`` of slower synapses, which filters their spikes
+    better (0.15 against 0.11 at 20 ms, order 4, theta = 0.5 s);
+    pass it as ``nengo_loihi.Simulator(network, dt=dt, model=loihi_model(network,
+    dt))``. nengo_loihi has one ``decode_tau`` per model, so the memories must
+    share it.
+
+    Parameters
+    ----------
+    network : nengo.Network
+        The network to simulate.
+    dt : float, optional
+        The simulator's time step (s).
+
+    Returns
+    -------
+    nengo_loihi.builder.Model
+    """
+    from nengo_loihi.builder import Model
+
+    networks = [network, *network.all_networks]
+    leads = [getattr(net, "_loihi_lead", None) for net in networks]
+    decode_taus = sorted(
+        {
+            lead.decode_tau
+            for lead, net in zip(leads, networks)
+            if lead is not None and net.n_neurons is not None  # exact: on the host
+        }
+    )
+    if len(decode_taus) > 1:
+        raise ValidationError(
+            f"holds memories prepared for different decode_tau ({decode_taus} s); "
+            "nengo_loihi has one per model: pass the same decode_tau to "
+            "loihi_memory_kwargs for all",
+            attr="network",
+            obj=network,
+        )
+    model = Model(dt=dt)
+    if decode_taus:
+        model.decode_tau = decode_taus[0]
+    if model.decode_tau <= DECODE_TAU:
+        # where the loop's lag leaves no room for a longer decode_tau
+        model.decode_neurons = loihi_decode_neurons(dt=dt)
+    return model
 
 
 def prepare_lmu(lmu):

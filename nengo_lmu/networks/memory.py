@@ -454,9 +454,9 @@ class LegendreMemory(nengo.Network):
         if lead is None or (isinstance(lead, str) and lead == "auto"):
             return lead
         if hasattr(lead, "measure_lead"):
-            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead)
-            lead.check_memory(self, neuron_type, synapse)
-            return lead
+            # A rule for another backend's neurons (e.g. nengo_lmu.loihi.LoihiLead);
+            # it may resolve itself for this memory
+            return lead.check_memory(self, neuron_type, synapse) or lead
         if isinstance(lead, str):
             raise ValidationError(
                 f"must be 'auto', None or leads in seconds (got {lead!r})",
@@ -1033,15 +1033,24 @@ def build_legendre_memory(builder):
 
     It checks the simulator's ``dt`` (``model.dt``) before building anything, then
     builds the memory as the table builds any network, so the check adds no
-    operator to the simulation.
+    operator to the simulation. A memory prepared for nengo_loihi
+    (`nengo_lmu.loihi.LoihiLead`) also checks the model's ``decode_tau`` before,
+    and its weights after.
     """
 
     def build(model, memory, *args, **kwargs):
         check_simulator_dt(model.dt, memory)
+        # a memory prepared for a backend (nengo_lmu.loihi.LoihiLead) checks it
+        backend = getattr(memory, "_loihi_lead", None)
+        if backend is not None:
+            backend.check_model(model, memory)
         mro = type(memory).__mro__
         for cls in mro[mro.index(LegendreMemory) + 1 :]:
             if cls in builder.builders:
-                return builder.builders[cls](model, memory, *args, **kwargs)
+                built = builder.builders[cls](model, memory, *args, **kwargs)
+                if backend is not None:
+                    backend.check_built(model, memory)
+                return built
         raise nengo.exceptions.BuildError(
             f"{builder.__name__} cannot build a nengo.Network"
         )
