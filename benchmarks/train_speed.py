@@ -47,16 +47,15 @@ def time_form(lmu, form, targets_at, batch, n_steps, repeats, seed):
     """Compile time and median time per training step, in seconds."""
     cell = Cell(lmu, form="scan" if form == "scan" else "auto")
     last_step_only = targets_at == "last"
-    update = make_update(
-        cell, optax.adam(1e-3), loss_function("crossentropy"), last_step_only
-    )
+    optimizer = optax.adam(1e-3)
+    update = make_update(cell, optimizer, loss_function("crossentropy"), last_step_only)
     rng = np.random.default_rng(seed)
     inputs = rng.standard_normal((batch, n_steps, 1)).astype(np.float32)
     labels = rng.integers(N_CLASSES, size=batch if last_step_only else (batch, n_steps))
     targets = np.eye(N_CLASSES, dtype=np.float32)[labels]
     inputs, targets = jax.device_put(inputs), jax.device_put(targets)
     params = cell.params
-    opt_state = optax.adam(1e-3).init(params)
+    opt_state = optimizer.init(params)
     key = jax.random.PRNGKey(seed)
 
     start = time.perf_counter()

@@ -415,10 +415,40 @@ def check_training_data(lmu, inputs, targets, loss):
 def make_update(cell, optimizer, compute_loss, last_step_only, noise=0.0):
     """One jitted training step of ``cell``'s parameters on a minibatch.
 
-    Returns ``update(params, opt_state, inputs, targets, key)``, which gives
-    ``(params, opt_state, loss)`` after one step of ``optimizer`` (an optax
-    transformation) on ``compute_loss(outputs, targets)``; ``key`` draws the
-    Gaussian ``noise`` added to the hidden activities.
+    The step `train_lmu` takes per minibatch, for benchmarks and custom loops.
+
+    Parameters
+    ----------
+    cell : Cell
+        The forward pass.
+    optimizer : optax.GradientTransformation
+        Updates the parameters from their gradients.
+    compute_loss : callable
+        ``compute_loss(outputs, targets)``, a scalar (e.g. `loss_function`).
+    last_step_only : bool
+        Whether the targets are for the last step only.
+    noise : float, optional
+        Standard deviation of the Gaussian noise added to the hidden activities.
+
+    Returns
+    -------
+    update : callable
+        ``update(params, opt_state, inputs, targets, key)`` gives ``(params,
+        opt_state, loss)`` after one step; ``key`` (a JAX PRNG key) draws the
+        noise.
+
+    Examples
+    --------
+    >>> from nengo_lmu import LMU
+    >>> lmu = LMU(0.01, 4, 8, size_out=1, neuron_type=nengo.RectifiedLinear(),
+    ...           seed=0, add_to_container=False)
+    >>> cell, optimizer = Cell(lmu), optax.adam(1e-3)
+    >>> update = make_update(cell, optimizer, loss_function("mse"), True)
+    >>> params, state = cell.params, optimizer.init(cell.params)
+    >>> x, y = jnp.ones((2, 10, 1)), jnp.zeros((2, 1))
+    >>> params, state, loss = update(params, state, x, y, jax.random.PRNGKey(0))
+    >>> bool(jnp.isfinite(loss))
+    True
     """
 
     def batch_loss(params, x, y, key):
