@@ -34,10 +34,20 @@ chip's loop lag corrected) and run with `nengo_lmu.loihi.loihi_model` (that
 nengo.Simulator, on nengo_loihi's default model. See ``docs/backend_loihi.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
-``loihi_delay.json`` and ``loihi_delay.png``. From the repository root (about 10
-minutes on 2 cores, most of it the emulator learning; ``--quick``: 15 s runs):
+``loihi_delay.json`` (every seed's figures and their medians) and
+``loihi_delay.png`` (the first seed). From the repository root (about 10 minutes
+of CPU per seed, most of it the emulator learning; ``--seeds 0`` for one seed,
+``--quick``: 15 s runs):
 
     python benchmarks/loihi_delay.py --out benchmarks/results
+
+Seeds run in parallel processes, each with its own ``--stem``, combine with
+``--merge``::
+
+    python benchmarks/loihi_delay.py --seeds 0 1 --stem part1 --out /tmp/parts
+    python benchmarks/loihi_delay.py --seeds 2 3 4 --stem part2 --out /tmp/parts
+    python benchmarks/loihi_delay.py --merge /tmp/parts/part*.json --out \
+        benchmarks/results
 
 The options select the variants compared in the notes, for example
 ``--readout ensembles --learning-rate 1e-3 --synapse 0.01 --duration 40`` (the
@@ -216,8 +226,8 @@ def run(Simulator, args, duration, **sim_kwargs):
         dropped_couplings=memory.dropped_couplings[:, 2].tolist(),
         build_s=built - start,
         run_s=ran - built,
-        test_output=output[tested][::10].tolist(),
-        test_target=target[tested][::10].tolist(),
+        test_output=np.round(output[tested][::10], 4).tolist(),
+        test_target=np.round(target[tested][::10], 4).tolist(),
     )
 
 
@@ -230,25 +240,34 @@ def describe(result):
 
 def plot(results, path):
     fig, (curves, test) = plt.subplots(2, 1, figsize=(8, 6.5))
-    for color, (name, result) in zip(["C0", "C1"], results["runs"].items()):
-        t = 2.5 + 5.0 * np.arange(len(result["curve"]))
-        curves.plot(
-            t, result["curve"], "o-", color=color, label=f"{name}, {describe(result)}"
-        )
-        if "bound" in result:
+    seeds = [results["per_seed"][str(seed)] for seed in results["seeds"]]
+    for color, name in zip(["C0", "C1"], results["runs"]):
+        for variant, style in [("learned", "o-"), ("bound", "--")]:
+            of_seeds = [
+                runs[name] if variant == "learned" else runs[name].get("bound")
+                for runs in seeds
+            ]
+            if any(result is None for result in of_seeds):
+                continue
+            per_seed = np.array([result["curve"] for result in of_seeds])
+            t = 2.5 + 5.0 * np.arange(per_seed.shape[1])
+            label = describe(of_seeds[0]) if variant == "learned" else "linear readout"
             curves.plot(
                 t,
-                result["bound"]["curve"],
-                "--",
+                np.median(per_seed, axis=0),
+                style,
                 color=color,
-                label=f"{name}, linear readout (no learning)",
+                label=f"{name}, {label}",
             )
+            if len(seeds) > 1:
+                curves.plot(t, per_seed.T, style[-1], color=color, lw=0.5, alpha=0.4)
     curves.axvline(results["learn_until"], color="0.6", linestyle=":")
     curves.set_xlabel("time (s)")
     curves.set_ylabel("NRMSE over 5 s")
     curves.set_title(
         "PES learning u(t - theta/2) from a spiking Legendre memory "
-        f"(learning off after {results['learn_until']:g} s)",
+        f"(learning off after {results['learn_until']:g} s)\nmedian over seeds "
+        f"{', '.join(map(str, results['seeds']))}; thin: each seed",
         fontsize="medium",
     )
     curves.legend(fontsize="small")
@@ -260,7 +279,9 @@ def plot(results, path):
             t, result["test_output"], label=f"{name} (NRMSE {result['nrmse']:.3f})"
         )
     test.set_xlabel("time (s)")
-    test.set_title("test period, learning off", fontsize="medium")
+    test.set_title(
+        f"test period, learning off (seed {results['seeds'][0]})", fontsize="medium"
+    )
     test.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -270,12 +291,119 @@ def plot(results, path):
 SIMULATORS = {"reference": "nengo.Simulator", "emulator": "nengo_loihi emulator"}
 
 
+def run_seed(args, seed, duration):
+    """Both simulators' runs of one seed: ``{simulator name: result}``."""
+    import nengo_loihi
+
+    args = argparse.Namespace(**dict(vars(args), seed=seed))
+    variants = [("learned", args)]
+    if args.bound:
+        variants.append(
+            (
+                "bound",
+                argparse.Namespace(**dict(vars(args), seeded=True, learning_rate=0.0)),
+            )
+        )
+    runs = {}
+    for simulator in args.simulators:
+        name = SIMULATORS[simulator]
+        for variant, variant_args in variants:
+            if simulator == "reference":
+                Simulator, kwargs = nengo.Simulator, {}
+            else:
+                Simulator, kwargs = nengo_loihi.Simulator, dict(target="sim")
+            result = run(Simulator, variant_args, duration, **kwargs)
+            if variant == "learned":
+                runs[name] = result
+            else:
+                runs[name]["bound"] = result
+            print(
+                f"seed {seed} {name:22} {describe(result):14} NRMSE "
+                f"{result['nrmse']:.4f}  (memory's own readout "
+                f"{result['memory_delay_nrmse']:.4f})  build {result['build_s']:.1f} s  "
+                f"run {result['run_s']:.1f} s  curve "
+                f"{np.round(result['curve'], 3).tolist()}",
+                flush=True,
+            )
+    print(f"dropped couplings: {np.round(result['dropped_couplings'], 4).tolist()}")
+    return runs
+
+
+def summarize(results):
+    """Per simulator, the medians over the seeds, and the emulator's ratios.
+
+    ``results["runs"]`` (the first seed's runs, with the test traces the figure
+    shows; only these are kept) and ``results["medians"]`` are rewritten from
+    ``results["per_seed"]``.
+    """
+    per_seed = results["per_seed"]
+    results["seeds"] = sorted(int(seed) for seed in per_seed)
+    first = per_seed[str(results["seeds"][0])]
+    for runs in per_seed.values():
+        for result in runs.values():
+            if runs is not first:
+                result.pop("test_output", None)
+                result.pop("test_target", None)
+            result.get("bound", {}).pop("test_output", None)
+            result.get("bound", {}).pop("test_target", None)
+    results["runs"] = first
+    medians = {}
+    for name in first:
+        seeds = [per_seed[str(seed)][name] for seed in results["seeds"]]
+        medians[name] = dict(
+            nrmse=float(np.median([r["nrmse"] for r in seeds])),
+            memory_delay_nrmse=float(
+                np.median([r["memory_delay_nrmse"] for r in seeds])
+            ),
+        )
+        if all("bound" in r for r in seeds):
+            medians[name]["bound"] = float(
+                np.median([r["bound"]["nrmse"] for r in seeds])
+            )
+    reference, emulator = (SIMULATORS[s] for s in ("reference", "emulator"))
+    if reference in medians and emulator in medians:
+        medians["ratio"] = {
+            key: medians[emulator][key] / medians[reference][key]
+            for key in medians[reference]
+        }
+    results["medians"] = medians
+    return results
+
+
+def write(results, args):
+    summarize(results)
+    for name, median in results["medians"].items():
+        print(f"median over seeds {results['seeds']}: {name:22} {median}")
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        stem = args.stem or ("loihi_delay_quick" if args.quick else "loihi_delay")
+        stored = {key: value for key, value in results.items() if key != "runs"}
+        (args.out / f"{stem}.json").write_text(json.dumps(stored, indent=1))
+        plot(results, args.out / f"{stem}.png")
+        print(f"Wrote {args.out / stem}.json and .png")
+    return results
+
+
+def merge(paths, args):
+    """Combine the results of runs of some seeds each (in parallel)."""
+    parts = [json.loads(Path(path).read_text()) for path in paths]
+    results = parts[0]
+    results.pop("runs", None)
+    for part in parts[1:]:
+        if (
+            part["network"] != results["network"]
+            or part["duration"] != results["duration"]
+        ):
+            raise SystemExit(f"{paths[0]} and the other parts ran different networks")
+        results["per_seed"].update(part["per_seed"])
+    return write(results, args)
+
+
 def main(args):
     import nengo_loihi
 
     duration = 15.0 if args.quick else args.duration
     results = dict(
-        seed=args.seed,
         duration=duration,
         learn_until=LEARN_FRACTION * duration,
         neuron_type=args.neuron_type,
@@ -305,43 +433,9 @@ def main(args):
             nengo_loihi=nengo_loihi.__version__,
             numpy=np.__version__,
         ),
-        runs={},
+        per_seed={str(seed): run_seed(args, seed, duration) for seed in args.seeds},
     )
-    variants = [("learned", args)]
-    if args.bound:
-        variants.append(
-            (
-                "bound",
-                argparse.Namespace(**dict(vars(args), seeded=True, learning_rate=0.0)),
-            )
-        )
-    for simulator in args.simulators:
-        name = SIMULATORS[simulator]
-        for variant, variant_args in variants:
-            if simulator == "reference":
-                Simulator, kwargs = nengo.Simulator, {}
-            else:
-                Simulator, kwargs = nengo_loihi.Simulator, dict(target="sim")
-            result = run(Simulator, variant_args, duration, **kwargs)
-            if variant == "learned":
-                results["runs"][name] = result
-            else:
-                results["runs"][name]["bound"] = result
-            print(
-                f"{name:22} {describe(result):14} NRMSE {result['nrmse']:.4f}  (memory's own "
-                f"readout {result['memory_delay_nrmse']:.4f})  build "
-                f"{result['build_s']:.1f} s  run {result['run_s']:.1f} s  curve "
-                f"{np.round(result['curve'], 3).tolist()}",
-                flush=True,
-            )
-    print(f"dropped couplings: {np.round(result['dropped_couplings'], 4).tolist()}")
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        stem = args.stem or ("loihi_delay_quick" if args.quick else "loihi_delay")
-        (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1))
-        plot(results, args.out / f"{stem}.png")
-        print(f"Wrote {args.out / stem}.json and .png")
-    return results
+    return write(results, args)
 
 
 if __name__ == "__main__":
@@ -350,7 +444,13 @@ if __name__ == "__main__":
         "--out", type=Path, help="folder for the JSON and PNG (none: print only)"
     )
     parser.add_argument("--stem", help="file name of the results, less suffix")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2, 3, 4],
+        help="of the network and its input; the figures are medians over them",
+    )
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--neuron-type", choices=["lif", "srl"], default="lif")
     parser.add_argument("--min-coupling", type=float, default=0.05)
@@ -416,6 +516,14 @@ if __name__ == "__main__":
         help="run the emulator with the memory as made for nengo.Simulator, not "
         "prepared for Loihi (loihi_memory_kwargs)",
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="combine the results of runs of some seeds each (written with --stem) "
+        "into one, instead of running",
+    )
     args = parser.parse_args()
     # The shared decoder cache may hold files written under numpy 2, which numpy 1
     # (that nengo_loihi's emulator needs) cannot read.
@@ -423,4 +531,4 @@ if __name__ == "__main__":
     # nengo_loihi 1.1 warns that it was not tested with nengo 4, and numpy 2's
     # nengo warns about numpy.core; neither matters here
     warnings.filterwarnings("ignore", "This version of `nengo_loihi`", UserWarning)
-    main(args)
+    merge(args.merge, args) if args.merge else main(args)

@@ -7,6 +7,7 @@ them. ``docs/conf.py`` calls `main` on every build.
 
 import json
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -496,26 +497,42 @@ def fit_defaults(results, has_figure):
 
 
 def loihi_delay(results, has_figure):
-    """The learned delay's NRMSE, and its linear-readout bound, per simulator."""
-    rows = []
-    for name, run in results["runs"].items():
-        bound = run.get("bound", {}).get("nrmse")
+    """The learned delay's NRMSE, and its linear-readout bound, per simulator.
+
+    Medians over the seeds, with the range over them; the emulator's ratios to
+    the reference simulator.
+    """
+    per_seed = results["per_seed"]
+    seeds = [per_seed[str(seed)] for seed in results["seeds"]]
+
+    def cell(name, value_of):
+        values = [value_of(runs[name]) for runs in seeds]
+        if any(value is None for value in values):
+            return "not run"
+        if len(values) == 1:
+            return f"{values[0]:.3f}"
+        return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+
+    columns = [
+        ("PES, learning off", lambda run: run["nrmse"]),
+        ("Linear readout (bound)", lambda run: run.get("bound", {}).get("nrmse")),
+        ("Memory's own readout", lambda run: run["memory_delay_nrmse"]),
+    ]
+    rows = [
+        [f"``{name}``"] + [cell(name, value_of) for _, value_of in columns]
+        for name in seeds[0]
+    ]
+    ratio = results["medians"].get("ratio")
+    if ratio is not None:
         rows.append(
-            [
-                f"``{name}``",
-                f"{run['nrmse']:.3f}",
-                "not run" if bound is None else f"{bound:.3f}",
-                f"{run['memory_delay_nrmse']:.3f}",
-            ]
+            ["emulator / reference (medians)"]
+            + [f"{ratio[key]:.2f}" for key in ("nrmse", "bound", "memory_delay_nrmse")]
         )
-    text = table(
-        [
-            "Simulator",
-            "PES, learning off",
-            "Linear readout (bound)",
-            "Memory's own readout",
-        ],
-        rows,
+    text = (
+        f"Medians over seeds {', '.join(map(str, results['seeds']))} (range over "
+        "them); NRMSE over the last "
+        f"{results['duration'] - results['learn_until']:g} s, learning off.\n\n"
+        + table(["Simulator"] + [label for label, _ in columns], rows)
     )
     if has_figure:
         text += "\n" + figure("loihi_delay", "Learning curves on both simulators")
