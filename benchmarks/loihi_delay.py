@@ -108,7 +108,7 @@ def build(args, duration, prepared=False):
             **(
                 loihi_memory_kwargs(
                     min_coupling=args.min_coupling,
-                    decode_tau=loihi_decode_tau(TAU, THETA, ORDER),
+                    decode_tau=args.decode_tau or loihi_decode_tau(TAU, THETA, ORDER),
                 )
                 if prepared
                 else dict(loop="direct", min_coupling=args.min_coupling)
@@ -418,6 +418,7 @@ def main(args):
         synapse=args.synapse,
         pes_error_scale=args.pes_error_scale,
         prepared=args.prepared,
+        decode_tau=args.decode_tau,
         network=dict(
             theta=THETA,
             order=ORDER,
@@ -507,6 +508,12 @@ if __name__ == "__main__":
         dest="bound",
         action="store_false",
         help="skip the bound (the linear readout, no learning)",
+    )
+    parser.add_argument(
+        "--decode-tau",
+        type=float,
+        help="nengo_loihi's decode_tau (s) the memory is prepared for, and the "
+        "emulator's model uses (default: loihi_decode_tau of the memory)",
     )
     parser.add_argument("--quick", action="store_true", help="15 s runs")
     parser.add_argument(
