@@ -361,7 +361,7 @@ def test_lead_measured_on_loihi_neurons():
         **loihi_memory_kwargs(),
     )
     calibration = memory.lead_calibration
-    # the memory's decode_tau: 10 ms for this memory (loihi_decode_tau)
+    # the memory's decode_tau: 15 ms for this memory (loihi_decode_tau)
     lead = LoihiLead(decode_tau=loihi_decode_tau(TAU, THETA, ORDER))
     assert np.allclose(calibration.lead, calibration.measured - lead.lag(DT))
     assert "LoihiLIF" in calibration.reason
@@ -381,6 +381,28 @@ def test_lead_measured_on_loihi_neurons():
     )
     assert not np.allclose(calibration.measured, nengo_lif.lead_calibration.measured)
     assert np.all(memory.lead < 0)
+    # the chip's filter is corrected with a second input connection, in s
+    synapses = [
+        connection.synapse
+        for connection in memory.connections
+        if connection.pre_obj is memory.input and connection.post_obj is memory.state
+    ]
+    assert synapses[0] == nengo.Lowpass(TAU)
+    assert type(synapses[1]) is nengo.LinearFilter
+    assert np.allclose(synapses[1].num, [1, 0]) and np.allclose(
+        synapses[1].den, [TAU, 1]
+    )
+
+
+def test_memory_refuses_chip_lag_below_decode_tau():
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        LegendreMemory(
+            THETA, ORDER, n_neurons=10, neuron_type=nengo.LIF(), synapse=TAU,
+            loop="direct", lead=LoihiLead(decode_tau=0.01, chip_lag=0.005),
+            add_to_container=False,
+        )  # fmt: skip
+    assert error.value.attr == "lead"
+    assert "at least decode_tau" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -426,7 +448,7 @@ def test_loihi_model_has_the_memories_decode_tau():
     """loihi_model gives the simulator the decode_tau the memory was prepared for."""
     model, memory = prepared_memory()
     assert memory.lead_calibration is not None
-    assert loihi_model(model).decode_tau == loihi_decode_tau(TAU, THETA, ORDER) == 0.01
+    assert loihi_model(model).decode_tau == loihi_decode_tau(TAU, THETA, ORDER) == 0.015
     default_gain = nengo_loihi.builder.Model().decode_neurons.gain
     assert np.all(loihi_model(model).decode_neurons.gain == default_gain)
     # at a 10 ms synapse: nengo_loihi's decode_tau, and denser decode neurons

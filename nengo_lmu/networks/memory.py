@@ -241,7 +241,9 @@ class LegendreMemory(nengo.Network):
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
         The lead of each dimension's decoded feedback corrected in the recurrent
-        transforms, in seconds (zeros if none is; None for the exact memory).
+        transforms, in seconds (zeros if none is; None for the exact memory; with
+        `~nengo_lmu.loihi.LoihiLead`, the neurons' lead less the chip's lag, both
+        corrected by `~nengo_lmu.loihi.chip_loop_correction`).
     lead_calibration : nengo_lmu.calibration.LeadCalibration or None
         With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
         measured lead, the predicted error of each candidate correction and the
