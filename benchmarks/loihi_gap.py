@@ -20,7 +20,8 @@ Variants (comma-separated):
   ``Preset10DecodeNeurons`` at 1, 2 or 4 times their rates
   (`nengo_lmu.loihi.loihi_decode_neurons`; 1: nengo_loihi's own);
 - ``dtN``: prepared for a ``decode_tau`` of N ms;
-- ``lagN``: prepared for a chip lag (``LoihiLead(chip_lag=...)``) of N ms.
+- ``lagN``: prepared for a chip lag (``LoihiLead(chip_lag=...)``) of N ms;
+- combinations joined with ``+``, such as ``dt10+lag13``.
 
 Usage (nengo_loihi's environment, from the repository root)::
 
@@ -151,11 +152,15 @@ VARIANTS = {
 
 
 def variant(name):
-    if name.startswith("dt"):
-        return dict(kind="emu", decode_tau=float(name[2:]) * 1e-3, name=name)
-    if name.startswith("lag"):
-        return dict(kind="emu", chip_lag=float(name[3:]) * 1e-3, name=name)
-    return dict(VARIANTS[name], name=name)
+    options = dict(name=name)
+    for part in name.split("+"):
+        if part.startswith("dt"):
+            options.update(kind="emu", decode_tau=float(part[2:]) * 1e-3)
+        elif part.startswith("lag"):
+            options.update(kind="emu", chip_lag=float(part[3:]) * 1e-3)
+        else:
+            options.update(VARIANTS[part])
+    return options
 
 
 if __name__ == "__main__":
