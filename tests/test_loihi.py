@@ -284,17 +284,19 @@ def measure_memory(seeds=range(5)):
 
 # Whole-window NRMSE of a memory (order 4, theta = 0.25 s, Lowpass(0.05), 100
 # neurons per dimension at 100 to 120 Hz, 2 s of 4 Hz white noise after its first
-# window) on the emulator, prepared for Loihi (decode_tau 10 ms, loihi_model) and
-# plain (lead=None, nengo_loihi's model), measured for seeds 0 to 4 (``python
-# tests/test_loihi.py memory``). Prepared for nengo_loihi's 5 ms (the previous
-# version) it measured 0.1531, 0.1519, 0.1356, 0.1645 and 0.1709.
+# window) on the emulator, prepared for Loihi (decode_tau 15 ms, loihi_model,
+# chip_loop_correction) and plain (lead=None, nengo_loihi's model), measured for
+# seeds 0 to 4 (``python tests/test_loihi.py memory``). Corrected for the chip's
+# lag to first order (the previous version, decode_tau 10 ms) it measured 0.1313,
+# 0.1318, 0.1082, 0.1556 and 0.1494; prepared for nengo_loihi's 5 ms, 0.1531,
+# 0.1519, 0.1356, 0.1645 and 0.1709.
 MEMORY_MEASURED = {
-    "prepared": [0.1313, 0.1318, 0.1082, 0.1556, 0.1494],
+    "prepared": [0.0946, 0.0854, 0.0839, 0.1139, 0.1285],
     "plain": [0.248, 0.3368, 0.2662, 0.2783, 0.3225],
 }
 # The worst of the five plus a third, rounded; and prepared / plain measured at
-# most 0.56, asserted below 0.8.
-MEMORY_BOUND = 0.21
+# most 0.41, asserted below 0.6.
+MEMORY_BOUND = 0.17
 
 
 def memory_nrmse(seed, options, duration=THETA + 2.0):
@@ -345,7 +347,7 @@ def test_prepared_memory_beats_plain():
     prepared = memory_nrmse(SEED, PREPARED_OPTIONS)
     plain = memory_nrmse(SEED, PLAIN_OPTIONS)
     assert prepared < MEMORY_BOUND
-    assert prepared < 0.8 * plain
+    assert prepared < 0.6 * plain
 
 
 def test_lead_measured_on_loihi_neurons():
