@@ -71,21 +71,25 @@ SEED = 0
 # emulator's memory prepared for Loihi and run with loihi_model): of the
 # learned delay over the last 3 s (learning off), of the memory's own readout of
 # the delay after its first second, and of the emulator's memory readout against
-# the reference simulator's.
+# the reference simulator's. With the chip's lag corrected to first order (the
+# previous version, decode_tau 10 ms) the emulator measured 0.2852, 0.2562,
+# 0.2621, 0.2051 and 0.254 learned, 0.2112, 0.1672, 0.2608, 0.256 and 0.2147
+# for the memory, and 0.1231, 0.1201, 0.1271, 0.1348 and 0.1115 against the
+# reference.
 MEASURED = {
     "reference learned": [0.184, 0.2141, 0.3187, 0.199, 0.3086],
     "reference memory": [0.1456, 0.1106, 0.2006, 0.2009, 0.1663],
-    "emulator learned": [0.2852, 0.2562, 0.2621, 0.2051, 0.254],
-    "emulator memory": [0.2112, 0.1672, 0.2608, 0.256, 0.2147],
-    "emulator error": [0.1231, 0.1201, 0.1271, 0.1348, 0.1115],
+    "emulator learned": [0.3002, 0.2597, 0.2009, 0.1953, 0.2422],
+    "emulator memory": [0.1535, 0.1276, 0.1997, 0.2046, 0.1661],
+    "emulator error": [0.1006, 0.1046, 0.1078, 0.1134, 0.1027],
 }
 # The worst of the seeds plus a third, rounded: what a test asserts.
 BOUNDS = {
     "reference learned": 0.43,
     "reference memory": 0.27,
-    "emulator learned": 0.39,
-    "emulator memory": 0.35,
-    "emulator error": 0.18,
+    "emulator learned": 0.40,
+    "emulator memory": 0.27,
+    "emulator error": 0.15,
 }
 
 
