@@ -361,7 +361,7 @@ def chip_loop_correction(mapping, lead, tau, decode_tau=0.0, delay=0.0):
     :math:`s u` through a second input connection with the synapse :math:`s /
     (\tau s + 1)`. The divided differences of :math:`f` are read from
     :math:`f` of one block matrix. With ``decode_tau = delay = 0`` this is
-    `~nengo_lmu.lead_correction`, to first order in ``lead``.
+    `~nengo_lmu.lead_correction` (and a second input connection of zeros).
 
     Parameters
     ----------
@@ -436,10 +436,9 @@ def loihi_decode_tau(synapse, theta=None, order=None):
     """The nengo_loihi ``decode_tau`` (s) for a memory with this ``Lowpass`` synapse.
 
     The synapse's time constant less ``DECODE_TAU_MARGIN`` (5 ms; at least half
-    of it), at most
-    ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta`` and ``order``, at
-    most ``DECODE_TAU_PER_WINDOW`` (0.24) of ``theta / order`` but not below
-    nengo_loihi's 5 ms for that. Chosen on the emulator over the memories of
+    of it), at most ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta``
+    and ``order``, at most ``DECODE_TAU_PER_WINDOW`` (0.24) of ``theta / order``
+    but not below nengo_loihi's 5 ms for that. Chosen on the emulator over the memories of
     ``benchmarks/loihi.py`` (orders 3 to 6, windows 0.1 to 1 s, synapses of 10 to
     100 ms): a longer ``decode_tau`` filters the decode neurons' spikes better,
     and `chip_loop_correction` corrects the loop for it, but the chip's loop must

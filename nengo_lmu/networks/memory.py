@@ -560,7 +560,7 @@ class LegendreMemory(nengo.Network):
             self.lead = self.lead_calibration.lead
             solver = self.lead_calibration.solver
             correct = functools.partial(lead.correct_mapping, dt=self.dt)
-        if np.any(self.lead != 0):
+        if np.any(self.lead != 0) or correct is not lead_correction:
             mapping = correct(mapping, self.lead, synapse.tau)
 
         recurrent = mapping.recurrent_transform.copy()
