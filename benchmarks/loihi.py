@@ -14,9 +14,10 @@ measured for 5 seeds in three ways:
   before);
 - ``emulator, prepared``: the memory prepared for Loihi
   (`nengo_lmu.loihi.loihi_memory_kwargs`: nengo_loihi's ``decode_tau`` chosen
-  for the synapse, the lead of Loihi's neurons less the chip's loop lag), run
-  with `nengo_lmu.loihi.loihi_model` (that ``decode_tau`` and denser decode
-  neurons).
+  for the synapse, the loop corrected for the lead of Loihi's neurons and the
+  chip's filter and delay, `nengo_lmu.loihi.chip_loop_correction`), run with
+  `nengo_lmu.loihi.loihi_model` (that ``decode_tau`` and, at 5 ms, denser
+  decode neurons).
 
 Then an `LMU` learns to delay white noise with PES (``LMU_NETWORK``: theta =
 0.25 s, order 4, 100 neurons per memory dimension, 400 LIF hidden neurons, 6 s of
