@@ -14,9 +14,10 @@ measured for 5 seeds in three ways:
   before);
 - ``emulator, prepared``: the memory prepared for Loihi
   (`nengo_lmu.loihi.loihi_memory_kwargs`: nengo_loihi's ``decode_tau`` chosen
-  for the synapse, the lead of Loihi's neurons less the chip's loop lag), run
-  with `nengo_lmu.loihi.loihi_model` (that ``decode_tau`` and denser decode
-  neurons).
+  for the synapse, the loop corrected for the lead of Loihi's neurons and the
+  chip's filter and delay, `nengo_lmu.loihi.chip_loop_correction`), run with
+  `nengo_lmu.loihi.loihi_model` (that ``decode_tau`` and, at 5 ms, denser
+  decode neurons).
 
 Then an `LMU` learns to delay white noise with PES (``LMU_NETWORK``: theta =
 0.25 s, order 4, 100 neurons per memory dimension, 400 LIF hidden neurons, 6 s of
@@ -68,6 +69,10 @@ MEMORIES = ((3, 0.1, 0.01), (3, 0.2, 0.02), (4, 0.5, 0.05), (6, 1.0, 0.1))
 VARIANTS = ("reference", "emulator, plain", "emulator, prepared")
 # Simulated time after the first window (s).
 TESTED = 3.0
+# The figure's traces are stored in the JSON every this many steps, rounded to
+# TRACE_DECIMALS (the figure is drawn from them).
+TRACE_STEP = 2
+TRACE_DECIMALS = 4
 # The LMU that learns a delay with PES (at a quarter of loihi_delay.py's time
 # scale): 400 LIF hidden neurons, 100 per memory dimension, PES for the first
 # ``learn_until`` seconds, tested with learning off after that.
@@ -213,6 +218,14 @@ def run_lmu(simulator, seed, learning_rate):
     )
 
 
+def delayed_trace(states, order, theta):
+    """u(t - theta) decoded from the memory's states after the first window,
+    every ``TRACE_STEP`` steps (what the figure shows, compact in the JSON)."""
+    tested = states[int(round(theta / DT)) :: TRACE_STEP]
+    delayed = tested @ legendre_readout(order, 1.0).T
+    return np.round(delayed[:, 0], TRACE_DECIMALS).tolist()
+
+
 def plot(results, traces, path):
     fig, (bars, trace) = plt.subplots(2, 1, figsize=(8, 7))
     names = [f"order {o}, theta {t:g} s,\ntau {1e3 * s:g} ms" for o, t, s in MEMORIES]
@@ -244,18 +257,11 @@ def plot(results, traces, path):
         fontsize="medium",
     )
     bars.legend(fontsize="small")
-    key, order = traces["key"], traces["order"]
-    readout = legendre_readout(order, 1.0)
-    t = traces["theta"] + DT * np.arange(len(traces["exact"]))
-    trace.plot(t, np.asarray(traces["exact"]) @ readout.T, "k", label="exact memory")
+    key = traces["key"]
+    t = traces["theta"] + traces["step_s"] * np.arange(len(traces["exact"]))
+    trace.plot(t, traces["exact"], "k", label="exact memory")
     for v, variant in enumerate(VARIANTS):
-        trace.plot(
-            t,
-            np.asarray(traces[variant]) @ readout.T,
-            color=f"C{v}",
-            label=variant,
-            lw=1,
-        )
+        trace.plot(t, traces[variant], color=f"C{v}", label=variant, lw=1)
     trace.set_xlabel("time (s)")
     trace.set_title(f"u(t - theta) decoded from the memory, {key}", fontsize="medium")
     trace.legend(fontsize="small")
@@ -316,10 +322,9 @@ def main(args):
                     flush=True,
                 )
                 if (order, theta, tau) == MEMORIES[2] and seed == args.seeds[0]:
-                    tested = slice(int(round(theta / DT)), None)
-                    traces.update(key=key, order=order, theta=theta)
-                    traces[variant] = estimate[tested].tolist()
-                    traces["exact"] = exact[tested].tolist()
+                    traces.update(key=key, theta=theta, step_s=TRACE_STEP * DT)
+                    traces[variant] = delayed_trace(estimate, order, theta)
+                    traces["exact"] = delayed_trace(exact, order, theta)
         medians = {
             variant: float(np.median([r["nrmse"] for r in runs]))
             for variant, runs in results["memories"][key].items()

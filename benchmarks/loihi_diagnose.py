@@ -78,10 +78,6 @@ def rewire(memory, tau, decode_tau):
     weak = (np.abs(rec) < memory.min_coupling) & (rec != 0)
     rec[weak] = 0
     ad = np.exp(-DT / decode_tau)
-    a = np.exp(-DT / tau)
-    chip = np.polymul(
-        np.polymul([1, -a], [1 - ad]), [1] + [0] * EXTRA
-    )  # host = z^j D_rest
     del memory.connections[:]
     ens = memory.ensembles
     readout = loihi_loop(tau, decode_tau, with_lead=False)

@@ -8,23 +8,25 @@ loop (read from nengo_loihi 1.1's builder and emulator, and measured: see
 - every decoded connection between ensembles passes through spiking *decode
   neurons*: the connection's ``Lowpass`` filters their input, and the target
   compartment filters their spikes again with ``Model.decode_tau`` (5 ms by
-  default), one step later. The loop therefore lags its mapping by about
-  ``decode_tau`` plus a few steps, which slows the memory down (its window
-  stretches), and the decode neurons' spikes, filtered only by ``decode_tau``,
-  add noise to the loop;
+  default), one step later; input from the host arrives through the same
+  filter. The loop therefore runs through a second filter and a few steps
+  of delay that its mapping does not know of, which slows the memory down
+  (its window stretches) and damps its highest dimensions, and the decode
+  neurons' spikes, filtered only by ``decode_tau``, add noise to the loop;
 - its neurons are nengo_loihi's discretised ones (`LoihiLIF`), which, at the
   100 to 120 Hz the chip is used at, decode their input about 3 to 5 ms early,
   as nengo's LIF does.
 
 A memory made with `loihi_memory_kwargs` is prepared for a ``decode_tau``
-suited to its synapse, window and order (`loihi_decode_tau`: half the
-synapse, at most 20 ms and 0.16 theta / order, which filters the decode
-neurons' spikes more), and its `LoihiLead` measures the
+suited to its synapse, window and order (`loihi_decode_tau`: the synapse less
+5 ms, at most 20 ms and 0.24 theta / order, which filters the decode neurons'
+spikes more), and its `LoihiLead` measures the
 neurons' lead on the neuron model the chip runs (the lead calibration of
 `~nengo_lmu.calibration.calibrate_lead`, with ``nengo_loihi.neurons.LoihiLIF``
-or ``LoihiSpikingRectifiedLinear`` in the reference simulator), subtracts the
-chip's lag, and corrects the net lead (`~nengo_lmu.lead_correction`). Nothing
-measured on nengo's own neurons is used. `loihi_model` gives the nengo_loihi
+or ``LoihiSpikingRectifiedLinear`` in the reference simulator), and corrects
+the mapping for that lead and for the chip's ``Lowpass(decode_tau)`` and delay
+(`chip_loop_correction`: the filter exactly, not as a lag). Nothing measured on
+nengo's own neurons is used. `loihi_model` gives the nengo_loihi
 model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
 that carry each value with twice the spikes (`loihi_decode_neurons`). When the memory is
 built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
@@ -37,21 +39,23 @@ import warnings
 
 import nengo
 import numpy as np
+import scipy.linalg
 from nengo.exceptions import ValidationError
 
 from nengo_lmu.calibration import LeadCalibration
-from nengo_lmu.validation import check_nonnegative
+from nengo_lmu.validation import check_nonnegative, check_positive
 
 # nengo_loihi's default Model.decode_tau (s): the filter on decode neurons' spikes.
 DECODE_TAU = 0.005
-# The decode_tau a memory with a Lowpass(tau) synapse is prepared for: this
-# fraction of tau, at most MAX_DECODE_TAU (s). A longer decode_tau filters the
-# decode neurons' spikes more (less noise in the loop) and lags the loop more
-# (corrected with the lead, up to half of tau); measured on the emulator with
+# The decode_tau a memory with a Lowpass(tau) synapse is prepared for: tau less
+# DECODE_TAU_MARGIN (s), at most MAX_DECODE_TAU (s) and DECODE_TAU_PER_WINDOW of
+# theta / order (but not below DECODE_TAU for that). A longer decode_tau filters
+# the decode neurons' spikes more (less noise in the loop), and
+# chip_loop_correction corrects the filter; measured on the emulator with
 # benchmarks/loihi.py.
-DECODE_TAU_FRACTION = 0.5
+DECODE_TAU_MARGIN = 0.005
 MAX_DECODE_TAU = 0.02
-DECODE_TAU_PER_WINDOW = 0.16  # of theta / order
+DECODE_TAU_PER_WINDOW = 0.24  # of theta / order
 # loihi_model's decode neurons at decode_tau <= DECODE_TAU (fast synapses):
 # nengo_loihi's Preset10DecodeNeurons at this many
 # times their rates, so that twice the spikes carry each decoded value (less
@@ -59,10 +63,10 @@ DECODE_TAU_PER_WINDOW = 0.16  # of theta / order
 # DECODE_FIT_RANGE of the target's radius, as the chip's neurons fire.
 DECODE_RATE_FACTOR = 2.0
 DECODE_FIT_RANGE = 0.6
-# Steps the chip's decoded loop lags its mapping besides ``decode_tau``: one
-# step for the decode neurons' relay and about two for their spike timing (fitted
-# on the emulator, see docs/backend_loihi.rst).
-CHIP_LAG_STEPS = 3
+# Steps the chip's decoded loop is delayed besides its Lowpass(decode_tau): one
+# for the decode neurons' relay and about two for their spike timing (fitted on
+# the emulator with `chip_loop_correction`, see docs/backend_loihi.rst).
+CHIP_DELAY_STEPS = 3
 # The smallest coupling (entry of the recurrent transform) whose decode neurons'
 # weights nengo_loihi 1.1 could discretise at 100 neurons, 100 to 120 Hz.
 MIN_COUPLING = 0.05
@@ -122,8 +126,11 @@ class LoihiLead:
     `~nengo.exceptions.ValidationError` naming the memory otherwise. It then
     measures the lead of the memory's ensembles as Loihi's neurons
     (`loihi_neuron_type`, stepped in the reference simulator: what the emulator
-    computes), and corrects the net lead of the chip's loop: that lead minus
-    ``chip_lag``, the lag the decode neurons add to every decoded connection.
+    computes), and corrects the memory's mapping for the loop the chip runs
+    (`correct_mapping`, `chip_loop_correction`): that lead, and the decode
+    neurons' ``Lowpass(decode_tau)`` and delay on every decoded connection
+    (``chip_lag`` in all). The memory's ``lead`` is the net lead, that lead less
+    ``chip_lag`` (what a first-order correction would correct).
 
     When it is built on nengo_loihi, the memory checks the simulator's
     ``decode_tau`` (`check_model`) and that Loihi can discretise the weights of
@@ -136,8 +143,10 @@ class LoihiLead:
         memory (0.005 by default, as nengo_loihi's); ``"auto"`` (what
         `loihi_memory_kwargs` gives): `loihi_decode_tau` of the memory.
     chip_lag : float, optional
-        Lag of the chip's decoded loop behind the mapping's (s); by default
-        ``decode_tau + CHIP_LAG_STEPS * dt``.
+        Lag of the chip's decoded loop behind the mapping's (s): its
+        ``Lowpass(decode_tau)`` and a delay of the rest; by default
+        ``decode_tau + CHIP_DELAY_STEPS * dt`` (three steps). At least
+        ``decode_tau``.
 
     Examples
     --------
@@ -147,7 +156,8 @@ class LoihiLead:
     ...     loop="direct", min_coupling=0.05, lead=LoihiLead(),
     ...     add_to_container=False)
     >>> memory.lead_calibration.reason  # doctest: +SKIP
-    "lead of LoihiLIF() less the chip's lag of 8 ms"
+    "lead of LoihiLIF() less the chip's lag of 8 ms (its Lowpass(decode_tau=0.005)
+    corrected exactly)"
     """
 
     def __init__(self, decode_tau=DECODE_TAU, chip_lag=None):
@@ -166,7 +176,7 @@ class LoihiLead:
         """The chip's loop lag (s) for time step ``dt``."""
         if self.chip_lag is not None:
             return self.chip_lag
-        return self.decode_tau + CHIP_LAG_STEPS * dt
+        return self.decode_tau + CHIP_DELAY_STEPS * dt
 
     def check_memory(self, memory, neuron_type, synapse):
         """Refuse a memory that cannot build on Loihi (before anything is built).
@@ -180,6 +190,13 @@ class LoihiLead:
                 decode_tau = loihi_decode_tau(synapse, memory.theta, memory.order)
             resolved = LoihiLead(decode_tau=decode_tau, chip_lag=self.chip_lag)
             return resolved.check_memory(memory, neuron_type, synapse)
+        if self.chip_lag is not None and self.chip_lag < self.decode_tau:
+            raise ValidationError(
+                f"must be at least decode_tau={self.decode_tau:g} s, the chip's "
+                f"filter (got chip_lag={self.chip_lag:g} s)",
+                attr="lead",
+                obj=memory,
+            )
         memory._loihi_lead = self  # what prepare_lmu and loihi_model check
         if memory.n_neurons is None:
             return self  # the exact memory runs on the host
@@ -278,14 +295,13 @@ class LoihiLead:
                 Ad, Bd, tau, (solver,), neuron_type=neuron_type
             )
         measured = calibration.measured
+        # to first order, the loop's net lead (what correct_mapping corrects exactly)
         lead = measured - self.lag(memory.dt)
         reason = (
             f"lead of {neuron_type} less the chip's lag of "
-            f"{self.lag(memory.dt) * 1e3:.3g} ms"
+            f"{self.lag(memory.dt) * 1e3:.3g} ms (its Lowpass(decode_tau="
+            f"{self.decode_tau:g}) corrected exactly)"
         )
-        if not np.all(np.abs(lead) < 0.5 * tau):
-            lead = np.clip(lead, -0.5 * tau, 0.5 * tau)
-            reason += f" (clipped to half of tau={tau:g} s)"
         return LeadCalibration(
             lead=lead,
             measured=measured,
@@ -301,18 +317,133 @@ class LoihiLead:
             predicted_by_radius=(((float("nan"),),),),
         )
 
+    def correct_mapping(self, mapping, lead, tau, dt):
+        """The memory's mapping corrected for the chip's loop (`chip_loop_correction`).
+
+        ``lead`` is the net lead `measure_lead` gave (the neurons' lead less the
+        chip's lag); ``dt`` the memory's time step.
+        """
+        lag = self.lag(dt)
+        return chip_loop_correction(
+            mapping,
+            np.asarray(lead) + lag,
+            tau,
+            decode_tau=self.decode_tau,
+            delay=lag - self.decode_tau,
+        )
+
+
+def chip_loop_correction(mapping, lead, tau, decode_tau=0.0, delay=0.0):
+    r"""Correct a ``Lowpass(tau)`` `~nengo_lmu.synapse_mapping` for the loop Loihi runs.
+
+    On nengo_loihi a memory's decoded feedback leads its state by ``lead`` (the
+    neurons, per state dimension, as in `~nengo_lmu.lead_correction`), and its
+    decode neurons then filter it with ``Lowpass(decode_tau)`` and delay it by
+    ``delay``; the input, relayed from the host, is filtered and delayed the same
+    way. The loop the chip runs is therefore
+
+    .. math::
+
+        (\tau s + 1)\, r = A' K(s) r + B' u, \qquad
+        K(s) = (I + s D)\, f(s), \quad f(s) = \frac{e^{-s T}}{\tau_d s + 1}
+
+    (:math:`r` the value the memory's readout decodes, :math:`D =
+    \mathrm{diag}(\delta)`, :math:`\tau_d` = ``decode_tau``, :math:`T` =
+    ``delay``), where the mapping assumed :math:`K = I`. For a state that follows
+    the intended dynamics :math:`\dot r = M r + N u` (:math:`M = (A'_0 - I) /
+    \tau`, :math:`N = B'_0 / \tau`), :math:`K(s) r = K(M) r` plus terms in the
+    input, so the recurrent transform :math:`A' = A'_0 K(M)^{-1}` restores the
+    loop (the filter is not approximated by a lag, which a first-order
+    correction must do: at the memory's frequencies it also attenuates, most in
+    the highest dimensions). The input terms, :math:`A'_0 K(M)^{-1} (K(s) -
+    K(M)) (sI - M)^{-1} N u`, are cancelled to first order in :math:`s`: a
+    constant one in the input transform through ``Lowpass(tau)``, and one in
+    :math:`s u` through a second input connection with the synapse :math:`s /
+    (\tau s + 1)`. The divided differences of :math:`f` are read from
+    :math:`f` of one block matrix. With ``decode_tau = delay = 0`` this is
+    `~nengo_lmu.lead_correction` (and a second input connection of zeros).
+
+    Parameters
+    ----------
+    mapping : SynapseMapping
+        The exact mapping for a ``Lowpass(tau)`` loop (see `synapse_mapping`).
+    lead : float or (n,) array_like
+        Lead of the neurons' decoded feedback of each state dimension (s).
+    tau : float
+        Time constant of the loop's ``Lowpass`` synapse (s, > 0).
+    decode_tau : float, optional
+        Time constant of the ``Lowpass`` after it (s), nengo_loihi's
+        ``Model.decode_tau``.
+    delay : float, optional
+        Further delay of the feedback and the input (s).
+
+    Returns
+    -------
+    SynapseMapping
+        The corrected mapping: the recurrent transform, and two input
+        connections (through ``Lowpass(tau)`` and through ``s / (tau s + 1)``).
+
+    Examples
+    --------
+    >>> from nengo_lmu import discretize, legendre_delay, synapse_mapping
+    >>> Ad, Bd = discretize(*legendre_delay(theta=0.5, order=4), dt=0.001)
+    >>> mapping = synapse_mapping(Ad, Bd, nengo.Lowpass(0.05), dt=0.001)
+    >>> corrected = chip_loop_correction(mapping, 0.004, 0.05, decode_tau=0.02,
+    ...                                  delay=0.001)
+    >>> corrected.input_synapses[1]
+    LinearFilter(num=array([1., 0.]), den=array([0.05, 1.  ]))
+    """
+    from nengo_lmu.discretize import SynapseMapping, lead_correction
+
+    tau = check_positive(tau, "tau")
+    decode_tau = check_nonnegative(decode_tau, "decode_tau")
+    delay = check_nonnegative(delay, "delay")
+    lead_correction(mapping, lead, tau)  # checks the mapping and the lead
+    if len(mapping.input_transforms) != 1:
+        raise ValidationError(
+            "must be the mapping of a Lowpass loop, with one input connection "
+            f"(got {len(mapping.input_transforms)})",
+            attr="mapping",
+        )
+    n = len(mapping.recurrent_transform)
+    identity, zeros = np.eye(n), np.zeros((n, n))
+    drift = (mapping.recurrent_transform - identity) / tau
+    lead = np.diag(np.broadcast_to(np.asarray(lead, dtype=float), (n,)))
+    # f of [[M, I, 0], [0, 0, I], [0, 0, 0]] holds f(M) and the divided
+    # differences f[M, 0] and f[M, 0, 0] in its first block row; s f(s) likewise
+    blocks = np.block(
+        [[drift, identity, zeros], [zeros, zeros, identity], [zeros, zeros, zeros]]
+    )
+    filtered = np.linalg.solve(
+        np.eye(3 * n) + decode_tau * blocks, scipy.linalg.expm(-delay * blocks)
+    )
+    f = np.split(filtered[:n], 3, axis=1)
+    s_f = np.split((blocks @ filtered)[:n], 3, axis=1)
+    feedback = (identity + lead @ drift) @ f[0]  # K(M)
+    recurrent = np.linalg.solve(feedback.T, mapping.recurrent_transform.T).T
+    (input_transform,) = mapping.input_transforms
+    rate = input_transform / tau  # N
+    constant = recurrent @ (f[1] + lead @ s_f[1]) @ rate
+    derivative = recurrent @ (f[2] + lead @ s_f[2]) @ rate
+    return SynapseMapping(
+        recurrent,
+        (input_transform - constant, -derivative),
+        (*mapping.input_synapses, nengo.LinearFilter([1, 0], [tau, 1])),
+    )
+
 
 def loihi_decode_tau(synapse, theta=None, order=None):
     """The nengo_loihi ``decode_tau`` (s) for a memory with this ``Lowpass`` synapse.
 
-    ``DECODE_TAU_FRACTION`` (half) of the synapse's time constant, at most
-    ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta`` and ``order``, at
-    most ``DECODE_TAU_PER_WINDOW`` (0.16) of ``theta / order`` but not below
-    nengo_loihi's 5 ms for that (half the synapse may be less). Chosen on the
-    emulator over the memories of ``benchmarks/loihi.py`` (orders 3 to 6, windows
-    0.1 to 1 s, synapses of 10 to 100 ms): a longer ``decode_tau`` filters the
-    decode neurons' spikes better, at the cost of a longer lag in the loop, which
-    the lead corrects to first order only (so less of it for faster memories).
+    The synapse's time constant less ``DECODE_TAU_MARGIN`` (5 ms; at least half
+    of it), at most ``MAX_DECODE_TAU`` (20 ms) and, given the memory's ``theta``
+    and ``order``, at most ``DECODE_TAU_PER_WINDOW`` (0.24) of ``theta / order``
+    but not below nengo_loihi's 5 ms for that. Chosen on the emulator over the memories of
+    ``benchmarks/loihi.py`` (orders 3 to 6, windows 0.1 to 1 s, synapses of 10 to
+    100 ms): a longer ``decode_tau`` filters the decode neurons' spikes better,
+    and `chip_loop_correction` corrects the loop for it, but the chip's loop must
+    stay slower than its filter and delay (`LoihiLead` refuses a synapse no
+    slower than them).
 
     Parameters
     ----------
@@ -332,7 +463,9 @@ def loihi_decode_tau(synapse, theta=None, order=None):
     >>> loihi_decode_tau(nengo.Lowpass(0.05))
     0.02
     >>> loihi_decode_tau(0.05, theta=0.25, order=4)
-    0.01
+    0.015
+    >>> loihi_decode_tau(0.01, theta=0.1, order=3)
+    0.005
     """
     tau = synapse.tau if isinstance(synapse, nengo.Lowpass) else synapse
     tau = check_nonnegative(tau, "synapse")
@@ -340,7 +473,7 @@ def loihi_decode_tau(synapse, theta=None, order=None):
     if theta is not None and order is not None:
         per_window = DECODE_TAU_PER_WINDOW * theta / order
         longest = max(DECODE_TAU, min(longest, per_window))
-    return float(min(DECODE_TAU_FRACTION * tau, longest))
+    return float(min(max(tau - DECODE_TAU_MARGIN, tau / 2), longest))
 
 
 def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
@@ -594,11 +727,21 @@ def prepare_lmu(lmu):
                     @ np.atleast_2d(connection.transform.init)
                 )
                 from_input = connection.pre_obj is memory.input
+                synapse = connection.synapse
+                if from_input:
+                    # the hidden compartments filter by the memory's Lowpass:
+                    # the input's share comes unfiltered, and the term in s / (tau
+                    # s + 1) of chip_loop_correction as s (smoothed over a step)
+                    synapse = (
+                        None
+                        if type(synapse) is nengo.Lowpass
+                        else nengo.LinearFilter([1, 0], [memory.dt, 1])
+                    )
                 nengo.Connection(
                     connection.pre,
                     memory_input.post,
                     transform=transform,
-                    synapse=None if from_input else connection.synapse,
+                    synapse=synapse,
                     **({} if from_input else dict(solver=connection.solver)),
                 )
         lmu.connections.remove(output)

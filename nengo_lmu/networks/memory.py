@@ -1,6 +1,7 @@
 """The Legendre memory as a nengo network."""
 
 import contextlib
+import functools
 import inspect
 import sys
 from collections.abc import Mapping
@@ -240,7 +241,9 @@ class LegendreMemory(nengo.Network):
         Neuron type of the ensembles (None for the exact memory).
     lead : ndarray or None
         The lead of each dimension's decoded feedback corrected in the recurrent
-        transforms, in seconds (zeros if none is; None for the exact memory).
+        transforms, in seconds (zeros if none is; None for the exact memory; with
+        `~nengo_lmu.loihi.LoihiLead`, the neurons' lead less the chip's lag, both
+        corrected by `~nengo_lmu.loihi.chip_loop_correction`).
     lead_calibration : nengo_lmu.calibration.LeadCalibration or None
         With ``lead="auto"`` on a spiking memory with a ``Lowpass`` synapse: the
         measured lead, the predicted error of each candidate correction and the
@@ -534,6 +537,7 @@ class LegendreMemory(nengo.Network):
                 2**31, size=seeds.shape
             )
         correctable = neuron_type.spiking and isinstance(synapse, nengo.Lowpass)
+        correct = lead_correction
         # The calibration predicts the error over a whole window from its sample:
         # a sample shorter than the window cannot (measured: corrections of 10 s
         # and 30 s windows made 2 to 4 of 10 seeds worse, by up to 2x).
@@ -551,11 +555,13 @@ class LegendreMemory(nengo.Network):
         elif isinstance(lead, np.ndarray):
             self.lead = lead
         elif lead is not None and not isinstance(lead, str):
+            # a backend's rule (nengo_lmu.loihi.LoihiLead) measures and corrects
             self.lead_calibration = lead.measure_lead(self, Ad, Bd, synapse.tau)
             self.lead = self.lead_calibration.lead
             solver = self.lead_calibration.solver
-        if np.any(self.lead != 0):
-            mapping = lead_correction(mapping, self.lead, synapse.tau)
+            correct = functools.partial(lead.correct_mapping, dt=self.dt)
+        if np.any(self.lead != 0) or correct is not lead_correction:
+            mapping = correct(mapping, self.lead, synapse.tau)
 
         recurrent = mapping.recurrent_transform.copy()
         weak = (np.abs(recurrent) < self.min_coupling) & (recurrent != 0)
