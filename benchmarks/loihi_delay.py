@@ -28,9 +28,11 @@ weight exponent``). With the direct loop the ensembles feed each other, and
 couplings below ``--min-coupling`` (in units of the recurrent transform) are
 dropped (``min_coupling``), in both simulators. On the emulator the memory is
 prepared for Loihi (`nengo_lmu.loihi.loihi_memory_kwargs`: nengo_loihi's
-``decode_tau`` chosen for its synapse, and the lead of Loihi's neurons less the
-chip's loop lag corrected) and run with `nengo_lmu.loihi.loihi_model` (that
-``decode_tau``, denser decode neurons); ``--no-prepared``: as made for
+``decode_tau`` chosen for its synapse, and its mapping corrected for the lead
+of Loihi's neurons and the chip's decode filter and delay,
+`nengo_lmu.loihi.chip_loop_correction`) and run with
+`nengo_lmu.loihi.loihi_model` (that ``decode_tau``; denser decode neurons at 5
+ms); ``--no-prepared``: as made for
 nengo.Simulator, on nengo_loihi's default model. See ``docs/backend_loihi.rst``.
 
 Needs nengo_loihi 1.1 and numpy < 2 (in its own virtual environment). Writes
