@@ -184,6 +184,8 @@ def test_network_structure():
     assert (memory.theta, memory.order, memory.size_in, memory.dt) == (0.2, 8, 3, 0.002)
     assert np.allclose(memory.Ad, discretize(memory.A, memory.B, 0.002)[0])
     assert memory.label == "mem"
+    default = LegendreMemory(0.2, 8, add_to_container=False)
+    assert default.label == "LegendreMemory" and default.output.label == "output"
     with pytest.raises(ValidationError, match="theta"):
         memory.theta = 0.5
 
@@ -446,6 +448,7 @@ def test_neural_dt_mismatch_refused(Simulator):
         (dict(n_neurons=50, loop="ensembles"), "loop.*'state', 'direct'"),
         (dict(n_neurons=50, min_coupling=-0.1), "min_coupling.*>= 0"),
         (dict(n_neurons=50, min_coupling=np.inf), "min_coupling.*finite"),
+        (dict(n_neurons=50, solver="lstsq"), "solver: must be a nengo Solver"),
     ],
 )
 def test_invalid_neural_arguments(kwargs, match):
