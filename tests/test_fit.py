@@ -436,6 +436,32 @@ def test_data_normalisations_whiten_long_data(rng):
     assert np.abs(covariance - np.eye(3)).max() < 0.03
 
 
+def test_data_normalisations_give_each_channel_unit_rms(rng):
+    """The second normalisation is ``normalise`` with each channel (a block of
+    dimensions) rescaled to unit rms per dimension."""
+    samples = 1 + rng.standard_normal((2000, 3)) * [3.0, 0.2, 5.0]
+    normalise = np.diag([0.5, 2.0, 0.1])
+    mean, (_, matrix) = data_normalisations(samples, normalise, [2, 1])
+    normalised = (samples - samples.mean(axis=0)) @ matrix.T
+    assert np.allclose(mean, samples.mean(axis=0))
+    assert np.mean(normalised[:, :2] ** 2) == pytest.approx(1, rel=1e-9)
+    assert np.mean(normalised[:, 2] ** 2) == pytest.approx(1, rel=1e-9)
+    # within a channel, the given normalisation's proportions are kept
+    assert matrix[0, 0] / matrix[1, 1] == pytest.approx(0.25)
+
+
+def test_ridge_fit_of_rank_deficient_activities(rng):
+    """A silent neuron makes the Gram matrix singular (with no ridge); the
+    weights are then the least-squares solution of least norm, as numpy's pinv
+    gives it."""
+    activities = rng.uniform(0, 100, (50, 6))
+    activities[:, 2] = 0
+    targets = rng.standard_normal((50, 2))
+    weights, _ = ridge_fit(activities, targets, np.ones(50, bool), regs=[0.0])
+    expected = np.linalg.pinv(activities) @ targets
+    assert np.abs(weights - expected).max() < 1e-9 * np.abs(expected).max()
+
+
 def test_seeds_follow_nengo():
     """Unseeded LMUs draw their kernels from the seed of the network around
     them: different LMUs differ, the same model seed repeats them."""

@@ -535,6 +535,16 @@ def test_add_output_invalid():
         memory.add_output(r=[0.5], function="max")
     with pytest.raises(ValidationError, match="n_neurons"):
         memory.add_output(function=np.max, n_neurons=0)
+    with pytest.raises(ValidationError, match="n_neurons: applies to neurons that"):
+        memory.add_output(r=[0.5], n_neurons=50)
+
+
+def test_visited_states_invalid():
+    memory = LegendreMemory(0.1, 4, add_to_container=False)
+    with pytest.raises(ValidationError, match="n_samples: must be an integer >= 1"):
+        memory.visited_states(n_samples=0)
+    with pytest.raises(ValidationError, match="rng: must be a numpy.random.RandomS"):
+        memory.visited_states(rng=1)
 
 
 def test_spiking_lead_is_measured():
