@@ -449,6 +449,7 @@ def test_neural_dt_mismatch_refused(Simulator):
         (dict(n_neurons=50, min_coupling=-0.1), "min_coupling.*>= 0"),
         (dict(n_neurons=50, min_coupling=np.inf), "min_coupling.*finite"),
         (dict(n_neurons=50, solver="lstsq"), "solver: must be a nengo Solver"),
+        (dict(n_neurons=50, neuron_type="LIF"), "neuron_type: must be a nengo Neu"),
     ],
 )
 def test_invalid_neural_arguments(kwargs, match):
