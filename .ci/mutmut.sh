@@ -102,7 +102,9 @@ sample = sorted(random.Random(seed).sample(names, min(n, len(names))))
 (out / "sample.txt").write_text("\n".join(sample) + "\n")
 PY
       xargs -a "$dir/sample.txt" mutmut run --max-children "$children" >"$dir/run.log" 2>&1 || true
-      mutmut results --all true | grep -F -f "$dir/sample.txt" >"$dir/results.txt" || true
+      # Exact names: a sampled "..._mutmut_1" must not pick up "..._mutmut_10".
+      mutmut results --all true | grep -F -f <(sed "s/$/:/" "$dir/sample.txt") \
+        >"$dir/results.txt" || true
     else
       mutmut run --max-children "$children" >"$dir/run.log" 2>&1 || true
       mutmut results --all true >"$dir/results.txt" 2>&1 || true

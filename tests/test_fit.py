@@ -8,7 +8,13 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, discretize, evaluate_cell, legendre_delay
 from nengo_lmu.discretize import loop_transfer_function
-from nengo_lmu.networks.lmu import ridge_fit, spike_noise_variance, whitening
+from nengo_lmu.networks.lmu import (
+    WHITENING_SAMPLES,
+    data_normalisations,
+    ridge_fit,
+    spike_noise_variance,
+    whitening,
+)
 
 DT = 0.001
 
@@ -411,6 +417,49 @@ def test_whitening(rng):
     variances = np.linalg.eigvalsh(np.cov(white, rowvar=False, bias=True))
     assert np.allclose(variances[1:], 1, atol=1e-6)
     assert variances[0] < 1e-4
+
+
+def test_data_normalisations_whiten_long_data(rng):
+    """Data longer than WHITENING_SAMPLES rows is whitened from rows spread over
+    all of it. The data's scale drifts along the rows, so the first rows alone
+    would not do. Over 200 seeds the whitened covariance was within 0.0092 of the
+    identity; whitened from 50 rows, at least 0.080 away."""
+    n_rows = 3 * WHITENING_SAMPLES // 2
+    rotation, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    growth = np.linspace(0.5, 1.5, n_rows)[:, None]
+    samples = 2 + growth * (
+        rng.standard_normal((n_rows, 3)) @ (rotation * [2, 1, 0.5]).T
+    )
+    mean, (white, _) = data_normalisations(samples, np.eye(3), [2, 1])
+    whitened = (samples - mean) @ white.T
+    covariance = np.cov(whitened, rowvar=False, bias=True)
+    assert np.abs(covariance - np.eye(3)).max() < 0.03
+
+
+def test_data_normalisations_give_each_channel_unit_rms(rng):
+    """The second normalisation is ``normalise`` with each channel (a block of
+    dimensions) rescaled to unit rms per dimension."""
+    samples = 1 + rng.standard_normal((2000, 3)) * [3.0, 0.2, 5.0]
+    normalise = np.diag([0.5, 2.0, 0.1])
+    mean, (_, matrix) = data_normalisations(samples, normalise, [2, 1])
+    normalised = (samples - samples.mean(axis=0)) @ matrix.T
+    assert np.allclose(mean, samples.mean(axis=0))
+    assert np.mean(normalised[:, :2] ** 2) == pytest.approx(1, rel=1e-9)
+    assert np.mean(normalised[:, 2] ** 2) == pytest.approx(1, rel=1e-9)
+    # within a channel, the given normalisation's proportions are kept
+    assert matrix[0, 0] / matrix[1, 1] == pytest.approx(0.25)
+
+
+def test_ridge_fit_of_rank_deficient_activities(rng):
+    """A silent neuron makes the Gram matrix singular (with no ridge); the
+    weights are then the least-squares solution of least norm, as numpy's pinv
+    gives it."""
+    activities = rng.uniform(0, 100, (50, 6))
+    activities[:, 2] = 0
+    targets = rng.standard_normal((50, 2))
+    weights, _ = ridge_fit(activities, targets, np.ones(50, bool), regs=[0.0])
+    expected = np.linalg.pinv(activities) @ targets
+    assert np.abs(weights - expected).max() < 1e-9 * np.abs(expected).max()
 
 
 def test_seeds_follow_nengo():

@@ -184,6 +184,8 @@ def test_network_structure():
     assert (memory.theta, memory.order, memory.size_in, memory.dt) == (0.2, 8, 3, 0.002)
     assert np.allclose(memory.Ad, discretize(memory.A, memory.B, 0.002)[0])
     assert memory.label == "mem"
+    default = LegendreMemory(0.2, 8, add_to_container=False)
+    assert default.label == "LegendreMemory" and default.output.label == "output"
     with pytest.raises(ValidationError, match="theta"):
         memory.theta = 0.5
 
@@ -446,6 +448,8 @@ def test_neural_dt_mismatch_refused(Simulator):
         (dict(n_neurons=50, loop="ensembles"), "loop.*'state', 'direct'"),
         (dict(n_neurons=50, min_coupling=-0.1), "min_coupling.*>= 0"),
         (dict(n_neurons=50, min_coupling=np.inf), "min_coupling.*finite"),
+        (dict(n_neurons=50, solver="lstsq"), "solver: must be a nengo Solver"),
+        (dict(n_neurons=50, neuron_type="LIF"), "neuron_type: must be a nengo Neu"),
     ],
 )
 def test_invalid_neural_arguments(kwargs, match):
@@ -532,6 +536,16 @@ def test_add_output_invalid():
         memory.add_output(r=[0.5], function="max")
     with pytest.raises(ValidationError, match="n_neurons"):
         memory.add_output(function=np.max, n_neurons=0)
+    with pytest.raises(ValidationError, match="n_neurons: applies to neurons that"):
+        memory.add_output(r=[0.5], n_neurons=50)
+
+
+def test_visited_states_invalid():
+    memory = LegendreMemory(0.1, 4, add_to_container=False)
+    with pytest.raises(ValidationError, match="n_samples: must be an integer >= 1"):
+        memory.visited_states(n_samples=0)
+    with pytest.raises(ValidationError, match="rng: must be a numpy.random.RandomS"):
+        memory.visited_states(rng=1)
 
 
 def test_spiking_lead_is_measured():

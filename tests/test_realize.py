@@ -1,4 +1,5 @@
 import copy
+import importlib
 
 import nengo
 import numpy as np
@@ -34,6 +35,9 @@ from nengo_lmu.realize import (
     realize,
     state_scaling,
 )
+
+# The module (the package's namespace holds the function `realize`).
+realize_module = importlib.import_module("nengo_lmu.realize")
 
 
 def whole_window_readout(order):
@@ -406,27 +410,72 @@ def test_legendre_inverse_is_tridiagonal_inverse(order):
     assert np.allclose(inverse @ A, np.eye(order), rtol=0, atol=1e-13)
 
 
+def refuse(*args, **kwargs):
+    raise AssertionError("called where it should not be")
+
+
 @pytest.mark.parametrize("order", [1, 2, 6, 33, 96])
-def test_legendre_realization_by_tridiagonal_solves_equals_schur(order):
-    """The cached realisation (transfer functions by tridiagonal solves) equals
-    `realize` (by the complex Schur form) to rounding."""
+def test_legendre_realization_by_tridiagonal_solves_equals_schur(order, monkeypatch):
+    """The cached realisation (transfer functions by tridiagonal solves, never by
+    triangular ones) equals `realize` (by the complex Schur form) to rounding."""
     _unit_legendre_realization.cache_clear()
-    T, T_inv = _unit_legendre_realization(order)
+    with monkeypatch.context() as patch:
+        patch.setattr(realize_module, "solve_triangular", refuse)
+        T, T_inv = _unit_legendre_realization(order)
     A, B = legendre_delay(1.0, order)
     T_schur, T_inv_schur = realize(A, B, whole_window_readout(order), band_limit=1.0)
     assert np.abs(T - T_schur).max() < 1e-10 * np.abs(T_schur).max()
     assert np.abs(T_inv - T_inv_schur).max() < 1e-10 * np.abs(T_inv_schur).max()
 
 
-@pytest.mark.parametrize("output", ["real", "complex"])
+@pytest.mark.parametrize("output", ["real", "complex", "rotated"])
 def test_schur_eigenvalues(output, rng):
     A, _ = legendre_delay(1.0, 9)
     A = A + 0.1 * rng.standard_normal(A.shape)
-    R, _ = schur(A, output=output)
+    R, _ = schur(A, output="real" if output == "rotated" else output)
+    if output == "rotated":
+        # LAPACK's 2 x 2 blocks have equal diagonal entries; rotated, they do not,
+        # and R stays quasi-triangular with the same eigenvalues.
+        blocks = np.flatnonzero(np.diag(R, -1))
+        rotation = np.eye(len(R))
+        for k in blocks:
+            rotation[k : k + 2, k : k + 2] = [[0.8, -0.6], [0.6, 0.8]]
+        R = rotation.T @ R @ rotation
+        assert np.array_equal(np.flatnonzero(np.diag(R, -1)), blocks)
+        assert np.all(np.abs(R[blocks, blocks] - R[blocks + 1, blocks + 1]) > 0.1)
     distances = np.abs(_schur_eigenvalues(R)[:, None] - np.linalg.eigvals(A))
     # each eigenvalue matched, both ways (pairs are conjugates, so distinct)
     assert distances.min(axis=0).max() < 1e-10 * np.abs(A).max()
     assert distances.min(axis=1).max() < 1e-10 * np.abs(A).max()
+
+
+def count_calls(monkeypatch, owner, name):
+    calls = []
+    function = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_one_schur_decomposition_per_realization(monkeypatch):
+    """The Schur decomposition, most of the cost, is done once: it gives
+    `realize` the stability, both Gramians and the band-limited rms, and
+    `state_scaling` the rms and the Gramian; no eigenvalues are computed apart."""
+    A, B = legendre_delay(1.0, 7)
+    C = whole_window_readout(7)
+    T_expected, _ = realize(A, B, C, band_limit=1.0)
+    scale_expected, _ = state_scaling(A, B, band_limit=1.0)
+    schurs = count_calls(monkeypatch, realize_module, "schur")
+    eigenvalue_calls = count_calls(monkeypatch, np.linalg, "eigvals")
+    T, _ = realize(A, B, C, band_limit=1.0)
+    assert len(schurs) == 1 and len(eigenvalue_calls) == 0
+    scale, _ = state_scaling(A, B, band_limit=1.0)
+    assert len(schurs) == 2 and len(eigenvalue_calls) == 1  # its stability check
+    assert np.array_equal(T, T_expected) and np.array_equal(scale, scale_expected)
 
 
 @pytest.mark.parametrize("order, theta", [(6, 0.1), (12, 1.0)])

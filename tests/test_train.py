@@ -1,5 +1,6 @@
 """Training the whole LMU by backpropagation (`LMU.train`, `nengo_lmu.training`)."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -393,6 +394,28 @@ def test_train_without_jax(monkeypatch):
     lmu = LMU(0.02, 4, 10, size_out=1)
     with pytest.raises(ValidationError, match=r"pip install nengo-lmu\[train\]"):
         lmu.train(np.zeros((2, 5, 1)), np.zeros((2, 1)), epochs=1)
+
+
+@pytest.mark.parametrize("missing", ["jax", "jaxlib", "optax", "other"])
+def test_train_names_the_missing_extra(missing, monkeypatch):
+    """A missing JAX, jaxlib or optax asks for the [train] extra; any other
+    import error is the user's to see as it is."""
+    import_module = importlib.import_module
+
+    def failing_import(name, *args):
+        if name == "nengo_lmu.training":
+            raise ModuleNotFoundError(f"No module named {missing!r}", name=missing)
+        return import_module(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", failing_import)
+    lmu = LMU(0.02, 4, 10, size_out=1)
+    arguments = (np.zeros((2, 5, 1)), np.zeros((2, 1)))
+    if missing == "other":
+        with pytest.raises(ModuleNotFoundError, match="'other'"):
+            lmu.train(*arguments, epochs=1)
+    else:
+        with pytest.raises(ValidationError, match=r"train: needs JAX.*\[train\]"):
+            lmu.train(*arguments, epochs=1)
 
 
 def test_train_bad_input(rng):
