@@ -6,6 +6,7 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import LMU, nrmse
+from nengo_lmu.networks.lmu import HIDDEN_RADIUS
 
 
 # Building our dt check fails inside nengo_ocl's constructor, after which the
@@ -358,3 +359,26 @@ def test_networks_do_not_import_interop_back():
 
     source = Path(nengo_lmu.interop.keras.__file__).read_text()
     assert "nengo_lmu.networks" not in source
+
+
+@pytest.mark.parametrize("radius", [1.0, 3.0])
+def test_default_input_kernels_normalise_the_input(radius):
+    """The default W_x maps an input of rms radius / 2 to unit rms, as W_m the
+    memory state: each neuron's direction (W_x / gain * HIDDEN_RADIUS) is the
+    input part of a unit encoder over order + 1 dimensions, whose mean square
+    is 1 / (order + 1) (closed form, uniform on the sphere)."""
+    order = 4
+    lmu = LMU(
+        0.1,
+        order,
+        2000,
+        input_to_hidden=True,
+        radius=radius,
+        seed=1,
+        add_to_container=False,
+    )
+    hidden = lmu.hidden
+    gain, _ = hidden.neuron_type.gain_bias(hidden.max_rates, hidden.intercepts)
+    directions = lmu.kernels["input"] * HIDDEN_RADIUS / gain[:, None]
+    rms = np.sqrt(np.mean(directions**2)) * radius / 2
+    assert np.isclose(rms, np.sqrt(1 / (order + 1)), rtol=0.1)

@@ -540,6 +540,45 @@ def test_add_output_invalid():
         memory.add_output(r=[0.5], n_neurons=50)
 
 
+@pytest.mark.parametrize(
+    "neuron_type, reg", [(nengo.LIF(), 0.01), (nengo.LIFRate(), 0.001)]
+)
+def test_default_solver_regularisation(neuron_type, reg):
+    """Uncalibrated, the recurrent decoders use the documented default solver."""
+    memory = LegendreMemory(
+        0.1, 3, n_neurons=20, neuron_type=neuron_type, lead=None, add_to_container=False
+    )
+    solvers = [
+        connection.solver
+        for connection in memory.all_connections
+        if connection.pre_obj in memory.ensembles
+    ]
+    assert len(solvers) >= memory.order
+    for solver in solvers:
+        assert isinstance(solver, nengo.solvers.LstsqL2) and solver.reg == reg
+
+
+def test_add_output_function_ensemble_spans_the_visited_states():
+    """The ensemble decoding a window function has a radius that holds 99% of
+    the states the memory visits (in the basis it represents)."""
+    process = nengo.processes.WhiteSignal(10.0, high=5, rms=0.4)
+    memory = LegendreMemory(
+        0.2,
+        5,
+        n_neurons=50,
+        neuron_type=nengo.LIFRate(),
+        input_process=process,
+        add_to_container=False,
+    )
+    output = memory.add_output(function=np.max, n_neurons=100)
+    (ensemble,) = [e for e in memory.all_ensembles if e.label.startswith(output.label)]
+    states = memory.visited_states() @ memory.T_inv.T
+    inside = np.mean(np.linalg.norm(states, axis=1) <= ensemble.radius)
+    assert 0.985 <= inside <= 0.995
+    # unit rms per dimension: well outside a unit radius
+    assert ensemble.radius > 2
+
+
 def test_visited_states_invalid():
     memory = LegendreMemory(0.1, 4, add_to_container=False)
     with pytest.raises(ValidationError, match="n_samples: must be an integer >= 1"):
@@ -872,6 +911,7 @@ def test_ens_kwargs_reach_the_ensembles_and_their_calibration():
         (dict(n_neurons=10, ens_kwargs={"n_neurons": 5}), "n_neurons"),
         (dict(n_neurons=10, ens_kwargs={"max_rate": 100}), "max_rate"),
         (dict(n_neurons=10, ens_kwargs=[("radius", 1)]), "mapping"),
+        (dict(n_neurons=10, ens_kwargs={1: 0, "max_rate": 100}), "max_rate"),
         (dict(ens_kwargs={"radius": 1.0}), "exact memory"),
     ],
 )
