@@ -526,7 +526,10 @@ def loihi_delay(results, has_figure):
     if ratio is not None:
         rows.append(
             ["emulator / reference (medians)"]
-            + [f"{ratio[key]:.2f}" for key in ("nrmse", "bound", "memory_delay_nrmse")]
+            + [
+                f"{ratio[key]:.2f}" if key in ratio else "not run"
+                for key in ("nrmse", "bound", "memory_delay_nrmse")
+            ]
         )
     text = (
         f"Medians over seeds {', '.join(map(str, results['seeds']))} (range over "
