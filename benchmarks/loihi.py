@@ -99,8 +99,9 @@ def memory_options(variant, tau):
     return dict(loop="direct", min_coupling=MIN_COUPLING, synapse=tau, lead=lead)
 
 
-def run(variant, order, theta, tau, seed):
-    """Whole-window NRMSE of one memory, and its output and the exact state."""
+def memory_network(order, theta, tau, seed, memory_kwargs):
+    """One memory of the benchmark fed its test input, with probes on its output
+    and input; returns the network, the memory, the probes and the duration."""
     duration = theta + TESTED
     with nengo.Network(seed=seed) as model:
         model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
@@ -113,7 +114,7 @@ def run(variant, order, theta, tau, seed):
             n_neurons=N_NEURONS,
             neuron_type=nengo.LIF(),
             dt=DT,
-            **memory_options(variant, tau),
+            **memory_kwargs,
         )
         nengo.Connection(stim, memory.input, synapse=None)
         # nengo_loihi reads values from the chip through a Node that is not a
@@ -121,6 +122,29 @@ def run(variant, order, theta, tau, seed):
         output = nengo.Node(lambda t, x: x, size_in=order)
         nengo.Connection(memory.output, output, synapse=None)
         probes = nengo.Probe(output), nengo.Probe(stim)
+    return model, memory, probes, duration
+
+
+def memory_error(sim, probes, memory):
+    """The memory's whole-window NRMSE after its first window, its output and
+    the exact state (aligned)."""
+    estimate, inputs = (sim.data[probe] for probe in probes)
+    exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
+    # the neural memory's output is the state one step late (memory.lag)
+    estimate, exact = estimate[memory.lag :], exact[: len(exact) - memory.lag]
+    window = legendre_readout(memory.order, np.linspace(0, 1, 100))
+    tested = slice(int(round(memory.theta / DT)), None)
+    error = nrmse(
+        (estimate[tested] @ window.T).ravel(), (exact[tested] @ window.T).ravel()
+    ).item()
+    return error, estimate, exact
+
+
+def run(variant, order, theta, tau, seed):
+    """Whole-window NRMSE of one memory, and its output and the exact state."""
+    model, memory, probes, duration = memory_network(
+        order, theta, tau, seed, memory_options(variant, tau)
+    )
     start = time.process_time()
     if variant == "reference":
         simulator = nengo.Simulator(model, dt=DT, progress_bar=False)
@@ -140,15 +164,7 @@ def run(variant, order, theta, tau, seed):
     with simulator as sim:
         sim.run(duration)
     cpu = time.process_time() - start
-    estimate, inputs = (sim.data[probe] for probe in probes)
-    exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
-    # the neural memory's output is the state one step late (memory.lag)
-    estimate, exact = estimate[memory.lag :], exact[: len(exact) - memory.lag]
-    window = legendre_readout(order, np.linspace(0, 1, 100))
-    tested = slice(int(round(theta / DT)), None)
-    error = nrmse(
-        (estimate[tested] @ window.T).ravel(), (exact[tested] @ window.T).ravel()
-    ).item()
+    error, estimate, exact = memory_error(sim, probes, memory)
     lead = None if memory.lead is None else memory.lead.tolist()
     return dict(nrmse=error, cpu_s=cpu, lead=lead), estimate, exact
 

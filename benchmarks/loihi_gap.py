@@ -38,11 +38,17 @@ from pathlib import Path
 import nengo
 import numpy as np
 
-from nengo_lmu import LegendreMemory, evaluate_memory, legendre_readout, nrmse
+from nengo_lmu import legendre_readout, nrmse
 from nengo_lmu import loihi
 
 sys.path.insert(0, str(Path(__file__).parent))
-from loihi import DT, MEMORIES, MIN_COUPLING, N_NEURONS, RMS, TESTED  # noqa: E402
+from loihi import (  # noqa: E402
+    DT,
+    MEMORIES,
+    MIN_COUPLING,
+    memory_error,
+    memory_network,
+)
 
 DELAYS = range(-10, 41, 2)  # steps
 
@@ -66,24 +72,9 @@ def run(variant, order, theta, tau, seed):
     import nengo_loihi
     from nengo_loihi.decode_neurons import Preset10DecodeNeurons
 
-    duration = theta + TESTED
-    with nengo.Network(seed=seed) as model:
-        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
-        stim = nengo.Node(
-            nengo.processes.WhiteSignal(duration, high=1 / theta, rms=RMS, seed=seed)
-        )
-        memory = LegendreMemory(
-            theta,
-            order,
-            n_neurons=N_NEURONS,
-            neuron_type=nengo.LIF(),
-            dt=DT,
-            **options(variant, tau),
-        )
-        nengo.Connection(stim, memory.input, synapse=None)
-        output = nengo.Node(lambda t, x: x, size_in=order)
-        nengo.Connection(memory.output, output, synapse=None)
-        probes = nengo.Probe(output), nengo.Probe(stim)
+    model, memory, probes, duration = memory_network(
+        order, theta, tau, seed, options(variant, tau)
+    )
     start = time.process_time()
     if variant["kind"] == "ref":
         simulator = nengo.Simulator(model, dt=DT, progress_bar=False)
@@ -105,14 +96,9 @@ def run(variant, order, theta, tau, seed):
     with simulator as sim:
         sim.run(duration)
     cpu = time.process_time() - start
-    estimate, inputs = (sim.data[probe] for probe in probes)
-    exact = evaluate_memory(inputs, memory.Ad, memory.Bd)
-    estimate, exact = estimate[memory.lag :], exact[: len(exact) - memory.lag]
+    error, estimate, exact = memory_error(sim, probes, memory)
     window = legendre_readout(order, np.linspace(0, 1, 100))
     first = int(round(theta / DT))
-    error = nrmse(
-        (estimate[first:] @ window.T).ravel(), (exact[first:] @ window.T).ravel()
-    ).item()
     end = len(exact) - max(DELAYS)
 
     def shifted(delay):
