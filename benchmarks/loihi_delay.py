@@ -205,6 +205,8 @@ def run(Simulator, args, duration, **sim_kwargs):
         # neurons (loihi_model)
         loihi = loihi_model(model, dt=DT) if args.prepared else Model(dt=DT)
         loihi.pes_error_scale = args.pes_error_scale
+        if args.pes_wgt_exp is not None:
+            loihi.pes_wgt_exp = args.pes_wgt_exp
         sim_kwargs = dict(sim_kwargs, model=loihi)
     with Simulator(model, dt=DT, progress_bar=False, **sim_kwargs) as sim:
         built = time.perf_counter()
@@ -419,6 +421,7 @@ def main(args):
         anneal=args.anneal,
         synapse=args.synapse,
         pes_error_scale=args.pes_error_scale,
+        pes_wgt_exp=args.pes_wgt_exp,
         prepared=args.prepared,
         decode_tau=args.decode_tau,
         network=dict(
@@ -498,6 +501,12 @@ if __name__ == "__main__":
         type=float,
         default=100.0,
         help="nengo_loihi's Model.pes_error_scale (its default: 100)",
+    )
+    parser.add_argument(
+        "--pes-wgt-exp",
+        type=int,
+        help="nengo_loihi's Model.pes_wgt_exp, the learned weights' exponent "
+        "(default: loihi_model's)",
     )
     parser.add_argument(
         "--simulators",

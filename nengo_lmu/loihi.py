@@ -67,6 +67,16 @@ DECODE_FIT_RANGE = 0.6
 # for the decode neurons' relay and about two for their spike timing (fitted on
 # the emulator with `chip_loop_correction`, see docs/backend_loihi.rst).
 CHIP_DELAY_STEPS = 3
+# nengo_loihi's default Model.pes_wgt_exp: the exponent of PES-learned weights,
+# which are 8-bit and stochastically rounded at every update. It suits a pre
+# ensemble of PES_REFERENCE_RATE spikes/s (100 neurons at 110 Hz) at most; the
+# decoders of a larger one are proportionally smaller, and loihi_pes_wgt_exp
+# lowers the exponent by one for each doubling (measured on the emulator with
+# benchmarks/loihi_delay.py, see docs/backend_loihi.rst).
+PES_WGT_EXP = 4
+PES_REFERENCE_RATE = 11000.0
+# The learned weights' exponents nengo_loihi 1.1's synapses accept.
+PES_WGT_EXP_RANGE = (-7, 7)
 # The smallest coupling (entry of the recurrent transform) whose decode neurons'
 # weights nengo_loihi 1.1 could discretise at 100 neurons, 100 to 120 Hz.
 MIN_COUPLING = 0.05
@@ -476,6 +486,61 @@ def loihi_decode_tau(synapse, theta=None, order=None):
     return float(min(max(tau - DECODE_TAU_MARGIN, tau / 2), longest))
 
 
+def loihi_pes_wgt_exp(network):
+    """The exponent of a network's PES-learned weights on Loihi (``Model.pes_wgt_exp``).
+
+    nengo_loihi learns with PES on 8-bit weights, stochastically rounded at every
+    update, at the exponent ``Model.pes_wgt_exp`` (4 by default) for all learned
+    connections. The rounding is a random walk of the weights, whose steps are
+    one unit of that exponent. The decoders of an ensemble of ``n`` neurons at a
+    mean maximum rate ``r`` are about ``1 / (n r)`` for a function of unit size,
+    so the default's unit is coarse for large ensembles: at 400 neurons, 100 to
+    120 Hz, the decoders of the delay of ``benchmarks/loihi_delay.py`` span
+    about 8 units, and the learned readout drifted away from what it had learned
+    (NRMSE 0.21 to 0.28 over 36 s of learning). This is the default less one
+    for each doubling of ``n r`` beyond ``PES_REFERENCE_RATE`` (100 neurons at
+    110 Hz), rounded, for the largest ``1 / (n r)`` (the coarsest exponent) of
+    the network's PES-learned connections from ensembles; the default if it has
+    none. The finer weights reach at most 127 units: nengo_loihi warns
+    ``Clipping learning weights`` if a learned function needs more (pass a
+    larger ``pes_wgt_exp`` to `loihi_model`).
+
+    Parameters
+    ----------
+    network : nengo.Network
+        The network to simulate.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> with nengo.Network() as model:
+    ...     pre = nengo.Ensemble(400, 1, max_rates=nengo.dists.Uniform(100, 120))
+    ...     post = nengo.Node(size_in=1)
+    ...     learned = nengo.Connection(pre, post, learning_rule_type=nengo.PES())
+    >>> loihi_pes_wgt_exp(model)
+    2
+    """
+    rates = []
+    for connection in network.all_connections:
+        if isinstance(connection.learning_rule_type, nengo.PES) and isinstance(
+            connection.pre_obj, nengo.Ensemble
+        ):
+            ensemble = connection.pre_obj
+            max_rates = ensemble.max_rates
+            if isinstance(max_rates, nengo.dists.Distribution):
+                max_rates = max_rates.sample(
+                    ensemble.n_neurons, rng=np.random.RandomState(0)
+                )
+            rates.append(ensemble.n_neurons * np.mean(max_rates))
+    if not rates:
+        return PES_WGT_EXP
+    doublings = int(np.round(np.log2(min(rates) / PES_REFERENCE_RATE)))
+    return int(np.clip(PES_WGT_EXP - max(doublings, 0), *PES_WGT_EXP_RANGE))
+
+
 def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
     """Options of a `~nengo_lmu.LegendreMemory` (or an LMU's ``memory_kwargs``) for Loihi.
 
@@ -565,7 +630,7 @@ def loihi_decode_neurons(rate_factor=DECODE_RATE_FACTOR, dt=0.001):
     return neurons
 
 
-def loihi_model(network, dt=0.001):
+def loihi_model(network, dt=0.001, pes_wgt_exp=None):
     """The nengo_loihi ``Model`` to simulate a network with memories prepared for Loihi.
 
     Its ``decode_tau`` is the one the network's memories were prepared for
@@ -577,7 +642,8 @@ def loihi_model(network, dt=0.001):
     better (0.15 against 0.11 at 20 ms, order 4, theta = 0.5 s);
     pass it as ``nengo_loihi.Simulator(network, dt=dt, model=loihi_model(network,
     dt))``. nengo_loihi has one ``decode_tau`` per model, so the memories must
-    share it.
+    share it. Its PES-learned weights have the exponent `loihi_pes_wgt_exp` of
+    the network: finer than nengo_loihi's default for large ensembles.
 
     Parameters
     ----------
@@ -585,6 +651,9 @@ def loihi_model(network, dt=0.001):
         The network to simulate.
     dt : float, optional
         The simulator's time step (s).
+    pes_wgt_exp : int, optional
+        The exponent of the PES-learned weights (``Model.pes_wgt_exp``, -7 to
+        7). None: `loihi_pes_wgt_exp` of the network.
 
     Returns
     -------
@@ -592,6 +661,18 @@ def loihi_model(network, dt=0.001):
     """
     from nengo_loihi.builder import Model
 
+    if pes_wgt_exp is None:
+        pes_wgt_exp = loihi_pes_wgt_exp(network)
+    elif not (
+        isinstance(pes_wgt_exp, (int, np.integer))
+        and not isinstance(pes_wgt_exp, bool)
+        and PES_WGT_EXP_RANGE[0] <= pes_wgt_exp <= PES_WGT_EXP_RANGE[1]
+    ):
+        raise ValidationError(
+            f"must be an integer from {PES_WGT_EXP_RANGE[0]} to "
+            f"{PES_WGT_EXP_RANGE[1]} (got {pes_wgt_exp!r})",
+            attr="pes_wgt_exp",
+        )
     networks = [network, *network.all_networks]
     leads = [getattr(net, "_loihi_lead", None) for net in networks]
     decode_taus = sorted(
@@ -610,6 +691,7 @@ def loihi_model(network, dt=0.001):
             obj=network,
         )
     model = Model(dt=dt)
+    model.pes_wgt_exp = int(pes_wgt_exp)
     if decode_taus:
         model.decode_tau = decode_taus[0]
     if model.decode_tau <= DECODE_TAU:

@@ -1,6 +1,9 @@
-"""The correction of a memory's loop for the loop nengo_loihi runs (no nengo_loihi).
+"""The parts of the preparation for nengo_loihi that need no nengo_loihi.
 
-`nengo_lmu.loihi.chip_loop_correction` is checked against a second computation:
+The exponent of PES-learned weights (`nengo_lmu.loihi.loihi_pes_wgt_exp`) is
+checked against its rule written out for each network, and the correction of a
+memory's loop for the loop nengo_loihi runs,
+`nengo_lmu.loihi.chip_loop_correction`, is checked against a second computation:
 the chip's loop simulated as a linear system (the memory's ``Lowpass`` synapse,
 then the decode neurons' ``Lowpass(decode_tau)`` and a one-step relay, with no
 spikes), driven by white noise and compared with the exact memory.
@@ -20,7 +23,7 @@ from nengo_lmu import (
     nrmse,
     synapse_mapping,
 )
-from nengo_lmu.loihi import chip_loop_correction
+from nengo_lmu.loihi import chip_loop_correction, loihi_pes_wgt_exp
 
 DT = 0.001
 
@@ -137,3 +140,58 @@ def test_refuses(kwargs, attr):
     with pytest.raises(ValidationError) as error:
         chip_loop_correction(**arguments)
     assert error.value.attr == attr
+
+
+def learning_network(*pres, rule=nengo.PES()):
+    """A network with a PES-learned connection from an ensemble of each
+    ``(n_neurons, max_rates)``."""
+    with nengo.Network() as model:
+        for n_neurons, max_rates in pres:
+            pre = nengo.Ensemble(n_neurons, 1, max_rates=max_rates)
+            nengo.Connection(pre, nengo.Node(size_in=1), learning_rule_type=rule)
+    return model
+
+
+@pytest.mark.parametrize(
+    "pres, expected",
+    [
+        # n * mean rate: 11000 * 2**k spikes/s is nengo_loihi's exponent 4 less k
+        ([(100, nengo.dists.Uniform(100, 120))], 4),
+        ([(400, nengo.dists.Uniform(100, 120))], 2),
+        ([(800, nengo.dists.Choice([110]))], 1),
+        ([(1600, nengo.dists.Uniform(200, 240))], -1),
+        ([(400, np.full(400, 220.0))], 1),
+        # rounded in log2: 2**1.4 and 2**1.6 times
+        ([(264, nengo.dists.Choice([110]))], 3),
+        ([(303, nengo.dists.Choice([110]))], 2),
+        # smaller ensembles keep nengo_loihi's default; the coarsest one counts
+        ([(50, nengo.dists.Choice([110]))], 4),
+        ([(400, nengo.dists.Choice([110])), (1600, nengo.dists.Choice([110]))], 2),
+        # no finer than nengo_loihi accepts
+        ([(100 * 2**12, nengo.dists.Choice([110]))], -7),
+        # no PES-learned connection from an ensemble
+        ([], 4),
+    ],
+)
+def test_pes_wgt_exp(pres, expected):
+    assert loihi_pes_wgt_exp(learning_network(*pres)) == expected
+
+
+def test_pes_wgt_exp_counts_only_pes_from_ensembles():
+    # the small ensemble's connections would give nengo_loihi's 4 if counted
+    model = learning_network((100, nengo.dists.Choice([110])), rule=None)
+    with model:
+        small = nengo.Ensemble(100, 1, max_rates=nengo.dists.Choice([110]))
+        nengo.Connection(
+            small.neurons, small.neurons, transform=0.0, learning_rule_type=nengo.BCM()
+        )
+        nengo.Connection(
+            small.neurons,
+            nengo.Node(size_in=1),
+            transform=np.zeros((1, 100)),
+            learning_rule_type=nengo.PES(),
+        )
+        with nengo.Network():  # in a subnetwork
+            learner = nengo.Ensemble(800, 1, max_rates=nengo.dists.Choice([110]))
+            nengo.Connection(learner, small, learning_rule_type=nengo.PES())
+    assert loihi_pes_wgt_exp(model) == 1
