@@ -28,8 +28,9 @@ the mapping for that lead and for the chip's ``Lowpass(decode_tau)`` and delay
 (`chip_loop_correction`: the filter exactly, not as a lag). Nothing measured on
 nengo's own neurons is used. `loihi_model` gives the nengo_loihi
 model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
-that carry each value with twice the spikes (`loihi_decode_neurons`). When the memory is
-built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
+that carry each value with twice the spikes (`loihi_decode_neurons`), and, for
+PES-learned connections, weights finer for larger ensembles
+(`loihi_pes_wgt_exp`). When the memory is built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
 
 nengo_loihi is imported only when a memory is prepared or a model made.
 """
@@ -67,12 +68,10 @@ DECODE_FIT_RANGE = 0.6
 # for the decode neurons' relay and about two for their spike timing (fitted on
 # the emulator with `chip_loop_correction`, see docs/backend_loihi.rst).
 CHIP_DELAY_STEPS = 3
-# nengo_loihi's default Model.pes_wgt_exp: the exponent of PES-learned weights,
-# which are 8-bit and stochastically rounded at every update. It suits a pre
-# ensemble of PES_REFERENCE_RATE spikes/s (100 neurons at 110 Hz) at most; the
-# decoders of a larger one are proportionally smaller, and loihi_pes_wgt_exp
-# lowers the exponent by one for each doubling (measured on the emulator with
-# benchmarks/loihi_delay.py, see docs/backend_loihi.rst).
+# nengo_loihi's default Model.pes_wgt_exp: the exponent of PES-learned weights.
+# loihi_pes_wgt_exp keeps it for pre ensembles of up to PES_REFERENCE_RATE
+# spikes/s at their maximum rates (100 neurons at 110 Hz), and lowers it by one
+# for each doubling beyond.
 PES_WGT_EXP = 4
 PES_REFERENCE_RATE = 11000.0
 # The learned weights' exponents nengo_loihi 1.1's synapses accept.
@@ -489,21 +488,27 @@ def loihi_decode_tau(synapse, theta=None, order=None):
 def loihi_pes_wgt_exp(network):
     """The exponent of a network's PES-learned weights on Loihi (``Model.pes_wgt_exp``).
 
-    nengo_loihi learns with PES on 8-bit weights, stochastically rounded at every
-    update, at the exponent ``Model.pes_wgt_exp`` (4 by default) for all learned
-    connections. The rounding is a random walk of the weights, whose steps are
-    one unit of that exponent. The decoders of an ensemble of ``n`` neurons at a
-    mean maximum rate ``r`` are about ``1 / (n r)`` for a function of unit size,
-    so the default's unit is coarse for large ensembles: at 400 neurons, 100 to
-    120 Hz, the decoders of the delay of ``benchmarks/loihi_delay.py`` span
-    about 8 units, and the learned readout drifted away from what it had learned
-    (NRMSE 0.21 to 0.28 over 36 s of learning). This is the default less one
-    for each doubling of ``n r`` beyond ``PES_REFERENCE_RATE`` (100 neurons at
-    110 Hz), rounded, for the largest ``1 / (n r)`` (the coarsest exponent) of
-    the network's PES-learned connections from ensembles; the default if it has
-    none. The finer weights reach at most 127 units: nengo_loihi warns
-    ``Clipping learning weights`` if a learned function needs more (pass a
-    larger ``pes_wgt_exp`` to `loihi_model`).
+    nengo_loihi learns with PES on 8-bit weights at one exponent,
+    ``Model.pes_wgt_exp`` (4 by default), for all learned connections. It fixes
+    the chip's learning rate at 2^-7 and puts the rest of the rate into the
+    increment of the 7-bit pre-synaptic traces, in proportion to
+    ``learning_rate * 2**-pes_wgt_exp / (n * pes_error_scale)`` for ``n`` pre
+    neurons; weights and traces are stochastically rounded. The decoders of an
+    ensemble of ``n`` neurons at a mean maximum rate ``r`` are about ``1 / (n
+    r)`` for a function of unit size, so in units of the exponent the weights,
+    and the traces' increments, shrink as the ensemble grows: at 400 neurons and
+    PES 1e-3 the default's increment is 1.7 per spike, and rounding noise
+    dominated what the emulator learned. This is the default less one for each
+    doubling of ``n r`` beyond ``PES_REFERENCE_RATE`` (100 neurons at 110 Hz),
+    rounded, which keeps the weights' range and the traces' increments where
+    the default puts them for 100 neurons; for the smallest ``n r`` (the
+    coarsest exponent) among the network's PES-learned connections from
+    ensembles, and the default if it has none. Measured on the emulator with
+    ``benchmarks/loihi_delay.py`` (:doc:`/backend_loihi`): for readouts of 400
+    and 1600 neurons it learned better than coarser exponents; at 100 neurons
+    it is the default, and a finer one did better. nengo_loihi warns ``Clipping
+    learning weights`` where a learned function needs more than 127 units: pass
+    a larger ``pes_wgt_exp`` to `loihi_model`.
 
     Parameters
     ----------
