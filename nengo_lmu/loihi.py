@@ -30,7 +30,8 @@ nengo's own neurons is used. `loihi_model` gives the nengo_loihi
 model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
 that carry each value with twice the spikes (`loihi_decode_neurons`), and, for
 PES-learned connections, weights finer for larger ensembles
-(`loihi_pes_wgt_exp`). When the memory is built, it checks the model's ``decode_tau`` and that its weights fit Loihi's.
+(`loihi_pes_wgt_exp`). When the memory is built, it checks the model's
+``decode_tau`` and that its weights fit Loihi's.
 
 nengo_loihi is imported only when a memory is prepared or a model made.
 """
@@ -534,11 +535,9 @@ def loihi_pes_wgt_exp(network):
             connection.pre_obj, nengo.Ensemble
         ):
             ensemble = connection.pre_obj
-            max_rates = ensemble.max_rates
-            if isinstance(max_rates, nengo.dists.Distribution):
-                max_rates = max_rates.sample(
-                    ensemble.n_neurons, rng=np.random.RandomState(0)
-                )
+            max_rates = nengo.dists.get_samples(
+                ensemble.max_rates, ensemble.n_neurons, rng=np.random.RandomState(0)
+            )
             rates.append(ensemble.n_neurons * np.mean(max_rates))
     if not rates:
         return PES_WGT_EXP
