@@ -228,9 +228,14 @@ def run_lmu(simulator, seed, learning_rate):
         sim.run(duration)
     output, target = (sim.data[probe][:, 0] for probe in probes)
     tested = slice(int(round(learn_until / DT)), None)
+    # the exponents of the learned weights on Loihi (fitted by loihi_model)
+    blocks = sim.model.blocks if emulator else []
     return dict(
         nrmse=nrmse(output[tested], target[tested]).item(),
         cpu_s=time.process_time() - start,
+        pes_wgt_exps=[
+            s.learning_wgt_exp for b in blocks for s in b.synapses if s.learning
+        ],
     )
 
 

@@ -203,15 +203,21 @@ def run(Simulator, args, duration, **sim_kwargs):
 
         # nengo_loihi's model: for the prepared memory, its decode_tau and decode
         # neurons (loihi_model)
-        loihi = loihi_model(model, dt=DT) if args.prepared else Model(dt=DT)
+        if args.prepared:
+            loihi = loihi_model(model, dt=DT, pes_wgt_exp=args.pes_wgt_exp)
+        else:
+            loihi = Model(dt=DT)
+            if args.pes_wgt_exp is not None:
+                loihi.pes_wgt_exp = args.pes_wgt_exp
         loihi.pes_error_scale = args.pes_error_scale
-        if args.pes_wgt_exp is not None:
-            loihi.pes_wgt_exp = args.pes_wgt_exp
         sim_kwargs = dict(sim_kwargs, model=loihi)
     with Simulator(model, dt=DT, progress_bar=False, **sim_kwargs) as sim:
         built = time.perf_counter()
         sim.run(duration)
         ran = time.perf_counter()
+    # the exponents of the learned weights on Loihi (fitted by loihi_model)
+    blocks = sim.model.blocks if emulator else []
+    exponents = [s.learning_wgt_exp for b in blocks for s in b.synapses if s.learning]
     output, target, memory_delay = (
         sim.data[probes[name]][:, 0] for name in ("output", "target", "memory_delay")
     )
@@ -228,6 +234,7 @@ def run(Simulator, args, duration, **sim_kwargs):
         memory_delay_nrmse=nrmse(memory_delay[tested], target[tested]).item(),
         curve=curve,
         dropped_couplings=memory.dropped_couplings[:, 2].tolist(),
+        pes_wgt_exps=exponents,
         build_s=built - start,
         run_s=ran - built,
         test_output=np.round(output[tested][::10], 4).tolist(),

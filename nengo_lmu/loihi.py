@@ -37,6 +37,7 @@ nengo_loihi is imported only when a memory is prepared or a model made.
 """
 
 import copy
+import functools
 import warnings
 
 import nengo
@@ -71,10 +72,12 @@ DECODE_FIT_RANGE = 0.6
 CHIP_DELAY_STEPS = 3
 # nengo_loihi's default Model.pes_wgt_exp: the exponent of PES-learned weights.
 # loihi_pes_wgt_exp keeps it for pre ensembles of up to PES_REFERENCE_RATE
-# spikes/s at their maximum rates (100 neurons at 110 Hz), and lowers it by one
-# for each doubling beyond.
+# spikes/s at their maximum rates (50 neurons at 110 Hz), and lowers it by one
+# for each doubling beyond (measured on the emulator with loihi_delay.py).
 PES_WGT_EXP = 4
-PES_REFERENCE_RATE = 11000.0
+PES_REFERENCE_RATE = 5500.0
+# The largest value of nengo_loihi 1.1's 7-bit pre-synaptic learning traces.
+TRACE_MAX = 127
 # The learned weights' exponents nengo_loihi 1.1's synapses accept.
 PES_WGT_EXP_RANGE = (-7, 7)
 # The smallest coupling (entry of the recurrent transform) whose decode neurons'
@@ -500,16 +503,14 @@ def loihi_pes_wgt_exp(network):
     and the traces' increments, shrink as the ensemble grows: at 400 neurons and
     PES 1e-3 the default's increment is 1.7 per spike, and rounding noise
     dominated what the emulator learned. This is the default less one for each
-    doubling of ``n r`` beyond ``PES_REFERENCE_RATE`` (100 neurons at 110 Hz),
-    rounded, which keeps the weights' range and the traces' increments where
-    the default puts them for 100 neurons; for the smallest ``n r`` (the
-    coarsest exponent) among the network's PES-learned connections from
-    ensembles, and the default if it has none. Measured on the emulator with
-    ``benchmarks/loihi_delay.py`` (:doc:`/backend_loihi`): for readouts of 400
-    and 1600 neurons it learned better than coarser exponents; at 100 neurons
-    it is the default, and a finer one did better. nengo_loihi warns ``Clipping
-    learning weights`` where a learned function needs more than 127 units: pass
-    a larger ``pes_wgt_exp`` to `loihi_model`.
+    doubling of ``n r`` beyond ``PES_REFERENCE_RATE`` (50 neurons at 110 Hz),
+    rounded, for the smallest ``n r`` (the coarsest exponent) among the
+    network's PES-learned connections from ensembles, and the default if it has
+    none. Measured on the emulator with ``benchmarks/loihi_delay.py``
+    (:doc:`/backend_loihi`): for readouts of 100 to 1600 neurons it learned as
+    well as or better than the other exponents tried, and its weights did not
+    clip. A faster learning rule makes larger trace increments: `loihi_model`
+    coarsens the exponent of each learned connection whose traces would clip.
 
     Parameters
     ----------
@@ -527,22 +528,111 @@ def loihi_pes_wgt_exp(network):
     ...     post = nengo.Node(size_in=1)
     ...     learned = nengo.Connection(pre, post, learning_rule_type=nengo.PES())
     >>> loihi_pes_wgt_exp(model)
-    2
+    1
     """
-    rates = []
-    for connection in network.all_connections:
-        if isinstance(connection.learning_rule_type, nengo.PES) and isinstance(
-            connection.pre_obj, nengo.Ensemble
-        ):
-            ensemble = connection.pre_obj
-            max_rates = nengo.dists.get_samples(
-                ensemble.max_rates, ensemble.n_neurons, rng=np.random.RandomState(0)
-            )
-            rates.append(ensemble.n_neurons * np.mean(max_rates))
+    rates = [max_rates.sum() for max_rates in _pes_pre_max_rates(network)]
     if not rates:
         return PES_WGT_EXP
     doublings = int(np.round(np.log2(min(rates) / PES_REFERENCE_RATE)))
     return int(np.clip(PES_WGT_EXP - max(doublings, 0), *PES_WGT_EXP_RANGE))
+
+
+def _pes_pre_max_rates(network):
+    """The maximum rates of the pre neurons of each PES-learned connection."""
+    return [
+        nengo.dists.get_samples(
+            connection.pre_obj.max_rates,
+            connection.pre_obj.n_neurons,
+            rng=np.random.RandomState(0),
+        )
+        for connection in network.all_connections
+        if isinstance(connection.learning_rule_type, nengo.PES)
+        and isinstance(connection.pre_obj, nengo.Ensemble)
+    ]
+
+
+def pes_trace_peak(increment, tracing_tau, rate, dt=0.001):
+    """The largest value a PES pre-synaptic trace on Loihi reaches.
+
+    nengo_loihi adds ``increment`` to a pre neuron's trace for its spikes in
+    each training epoch of 2 steps, and the trace decays by ``exp(-1 /
+    tracing_tau)`` a step; a neuron firing regularly at ``rate`` settles to
+    ``increment / (1 - exp(-T / tracing_tau))`` just after each spike, with
+    ``T`` steps between its spikes (at least the epoch).
+
+    Parameters
+    ----------
+    increment : float
+        The trace's increment per spike (the discretised synapse's
+        ``tracing_mag``).
+    tracing_tau : int
+        The trace's time constant in steps.
+    rate : float
+        The pre neuron's firing rate (Hz).
+    dt : float, optional
+        The simulator's time step (s).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(pes_trace_peak(10.0, 5, 100.0), 2)
+    11.57
+    """
+    steps = max(1.0 / (rate * dt), 2.0)
+    return increment / -np.expm1(-steps / tracing_tau)
+
+
+def fit_pes_traces(model, rate):
+    """Coarsen the exponent of PES-learned synapses whose traces would clip.
+
+    For each learned synapse of a nengo_loihi model built but not yet
+    discretised, raises its weights' exponent (``learning_wgt_exp``) until the
+    trace of a pre neuron firing at ``rate`` stays within nengo_loihi's 7-bit
+    range (`pes_trace_peak` at most ``TRACE_MAX``). The increment each
+    exponent gives is nengo_loihi's own discretisation of the synapse, on a
+    copy.
+
+    Parameters
+    ----------
+    model : nengo_loihi.builder.Model
+        Built with ``discretize=False``; changed in place.
+    rate : float
+        The fastest firing rate (Hz) of the learned connections' pre neurons.
+
+    Returns
+    -------
+    list of int
+        The exponents of the learned synapses, in the model's order.
+    """
+    from nengo_loihi.builder.discretize import (
+        discretize_compartment,
+        discretize_synapse,
+    )
+
+    exponents = []
+    for block in model.blocks:
+        learned = [synapse for synapse in block.synapses if synapse.learning]
+        if not learned:
+            continue
+        weight = max(synapse.max_abs_weight() for synapse in block.synapses)
+        info = discretize_compartment(copy.deepcopy(block.compartment), weight)
+        for synapse in learned:
+            while synapse.learning_wgt_exp < PES_WGT_EXP_RANGE[1]:
+                trial = copy.deepcopy(synapse)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # an increment clipped at 127
+                    discretize_synapse(trial, weight, info["w_scale"], info["w_exp"])
+                peak = pes_trace_peak(
+                    trial.tracing_mag, trial.tracing_tau, rate, model.dt
+                )
+                if peak <= TRACE_MAX:
+                    break
+                synapse.learning_wgt_exp += 1
+            exponents.append(synapse.learning_wgt_exp)
+    return exponents
 
 
 def loihi_memory_kwargs(decode_tau=None, min_coupling=MIN_COUPLING, **kwargs):
@@ -647,7 +737,9 @@ def loihi_model(network, dt=0.001, pes_wgt_exp=None):
     pass it as ``nengo_loihi.Simulator(network, dt=dt, model=loihi_model(network,
     dt))``. nengo_loihi has one ``decode_tau`` per model, so the memories must
     share it. Its PES-learned weights have the exponent `loihi_pes_wgt_exp` of
-    the network: finer than nengo_loihi's default for large ensembles.
+    the network, finer than nengo_loihi's default for large ensembles, coarsened
+    for each learned connection whose traces would otherwise clip
+    (`fit_pes_traces`, applied when the model is built).
 
     Parameters
     ----------
@@ -656,17 +748,20 @@ def loihi_model(network, dt=0.001, pes_wgt_exp=None):
     dt : float, optional
         The simulator's time step (s).
     pes_wgt_exp : int, optional
-        The exponent of the PES-learned weights (``Model.pes_wgt_exp``, -7 to
-        7). None: `loihi_pes_wgt_exp` of the network.
+        The exponent of all PES-learned weights (``Model.pes_wgt_exp``, -7 to
+        7), as given. None: `loihi_pes_wgt_exp` of the network, fitted to each
+        connection's traces.
 
     Returns
     -------
     nengo_loihi.builder.Model
     """
-    from nengo_loihi.builder import Model
-
+    trace_rate = None
     if pes_wgt_exp is None:
         pes_wgt_exp = loihi_pes_wgt_exp(network)
+        trace_rate = max(
+            (rates.max() for rates in _pes_pre_max_rates(network)), default=None
+        )
     elif not (
         isinstance(pes_wgt_exp, (int, np.integer))
         and not isinstance(pes_wgt_exp, bool)
@@ -694,14 +789,44 @@ def loihi_model(network, dt=0.001, pes_wgt_exp=None):
             attr="network",
             obj=network,
         )
-    model = Model(dt=dt)
+    model = _loihi_model_type()(dt=dt)
     model.pes_wgt_exp = int(pes_wgt_exp)
+    model.pes_trace_rate = trace_rate
     if decode_taus:
         model.decode_tau = decode_taus[0]
     if model.decode_tau <= DECODE_TAU:
         # where the loop's lag leaves no room for a longer decode_tau
         model.decode_neurons = loihi_decode_neurons(dt=dt)
     return model
+
+
+@functools.cache
+def _loihi_model_type():
+    """nengo_loihi's ``Model``, fitting PES traces (`fit_pes_traces`) as it builds."""
+    from nengo_loihi.builder import Model
+    from nengo_loihi.builder.discretize import discretize_model
+    from nengo_loihi.builder.validate import validate_model
+
+    class LoihiModel(Model):
+        pes_trace_rate = None
+
+        def build(self, obj, *args, **kwargs):
+            fit = (
+                isinstance(obj, nengo.Network)
+                and self.toplevel is None
+                and self.pes_trace_rate is not None
+                and kwargs.get("discretize", True)
+            )
+            if fit:
+                kwargs["discretize"] = False
+            built = super().build(obj, *args, **kwargs)
+            if fit:
+                fit_pes_traces(self, self.pes_trace_rate)
+                discretize_model(self)
+                validate_model(self)
+            return built
+
+    return LoihiModel
 
 
 def prepare_lmu(lmu):

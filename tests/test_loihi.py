@@ -34,12 +34,14 @@ from nengo_lmu import (
     nrmse,
 )
 from nengo_lmu.loihi import (
+    TRACE_MAX,
     LoihiLead,
     loihi_decode_tau,
     loihi_memory_kwargs,
     loihi_model,
     loihi_neuron_type,
     loihi_pes_wgt_exp,
+    pes_trace_peak,
     prepare_lmu,
 )
 
@@ -480,13 +482,78 @@ def test_loihi_model_pes_wgt_exp():
     with model:
         readout = nengo.Ensemble(800, 1)  # 100 to 120 Hz, as the network's
         nengo.Connection(readout, nengo.Node(size_in=1), learning_rule_type=nengo.PES())
-    assert loihi_model(model).pes_wgt_exp == loihi_pes_wgt_exp(model) == 1
+    assert loihi_model(model).pes_wgt_exp == loihi_pes_wgt_exp(model) == 0
     assert loihi_model(model, pes_wgt_exp=3).pes_wgt_exp == 3
     for value in (8, -8, 2.0, True, "2"):
         with pytest.raises(nengo.exceptions.ValidationError) as error:
             loihi_model(model, pes_wgt_exp=value)
         assert error.value.attr == "pes_wgt_exp"
         assert "-7 to 7" in str(error.value)
+
+
+def learned_readout(learning_rate, seed=SEED):
+    """A 400-neuron readout learning a sine with PES, as the LMU benchmark's."""
+    with nengo.Network(seed=seed) as model:
+        model.config[nengo.Ensemble].max_rates = nengo.dists.Uniform(100, 120)
+        stim = nengo.Node(lambda t: np.sin(2 * np.pi * t))
+        pre = nengo.Ensemble(400, 1)
+        out = nengo.Node(size_in=1)
+        nengo.Connection(stim, pre)
+        learned = nengo.Connection(
+            pre,
+            out,
+            function=lambda x: 0,
+            learning_rule_type=nengo.PES(learning_rate=learning_rate),
+        )
+        nengo.Connection(out, learned.learning_rule)
+        nengo.Connection(stim, learned.learning_rule, transform=-1)
+    return model
+
+
+def learned_synapse(simulator):
+    (synapse,) = [
+        synapse
+        for block in simulator.model.blocks
+        for synapse in block.synapses
+        if synapse.learning
+    ]
+    return synapse
+
+
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+@pytest.mark.parametrize("learning_rate, exponent", [(1e-3, 1), (1e-2, 2), (4e-2, 4)])
+def test_loihi_model_fits_pes_traces(learning_rate, exponent):
+    """A learned synapse gets the coarsest of the network's exponent and the
+    finest at which its pre neurons' traces stay within 7 bits."""
+    model = learned_readout(learning_rate)
+    loihi = loihi_model(model)
+    assert loihi.pes_wgt_exp == 1  # 400 neurons at 110 Hz
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with nengo_loihi.Simulator(model, dt=DT, target="sim", model=loihi) as sim:
+            sim.run(1.0)
+    assert not [w for w in caught if "Clipping" in str(w.message)]
+    synapse = learned_synapse(sim)
+    assert synapse.learning_wgt_exp == exponent
+    # nengo_loihi's increment, discretised at the fitted exponent, fits at 120 Hz
+    peak = pes_trace_peak(synapse.tracing_mag, synapse.tracing_tau, 120.0, DT)
+    assert peak <= TRACE_MAX
+    if exponent == loihi.pes_wgt_exp:
+        return
+    # and one step finer, as given, it would not: nengo_loihi clips the traces
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with nengo_loihi.Simulator(
+            model,
+            dt=DT,
+            target="sim",
+            model=loihi_model(model, pes_wgt_exp=exponent - 1),
+        ) as sim:
+            sim.run(1.0)
+    assert learned_synapse(sim).learning_wgt_exp == exponent - 1
+    clipped = ("Trace increment exceeds upper limit", "Clipping synapse trace")
+    assert any(str(w.message).startswith(clipped) for w in caught)
+    assert 2 * peak > TRACE_MAX
 
 
 def test_emulator_refuses_other_decode_tau():
