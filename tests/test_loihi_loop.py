@@ -217,3 +217,20 @@ def test_pes_trace_peak(increment, tracing_tau, rate):
         peak = max(peak, trace)
     # the spikes fall on a step grid: the closed form's period is their mean
     assert np.isclose(pes_trace_peak(increment, tracing_tau, rate, DT), peak, rtol=0.03)
+
+
+@pytest.mark.parametrize(
+    "kwargs, attr",
+    [
+        (dict(increment=-1.0), "increment"),
+        (dict(tracing_tau=0), "tracing_tau"),
+        (dict(rate=0.0), "rate"),
+        (dict(rate=np.nan), "rate"),
+        (dict(dt=-0.001), "dt"),
+    ],
+)
+def test_pes_trace_peak_refuses(kwargs, attr):
+    arguments = {**dict(increment=10.0, tracing_tau=5, rate=100.0, dt=DT), **kwargs}
+    with pytest.raises(ValidationError) as error:
+        pes_trace_peak(**arguments)
+    assert error.value.attr == attr
