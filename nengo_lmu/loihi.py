@@ -584,7 +584,7 @@ def pes_trace_peak(increment, tracing_tau, rate, dt=0.001):
     increment = check_nonnegative(increment, "increment")
     tracing_tau = check_positive(tracing_tau, "tracing_tau")
     steps = max(1.0 / (check_positive(rate, "rate") * check_positive(dt, "dt")), 2.0)
-    return increment / -np.expm1(-steps / tracing_tau)
+    return float(increment / -np.expm1(-steps / tracing_tau))
 
 
 def fit_pes_traces(model, rate):
