@@ -30,7 +30,8 @@ nengo's own neurons is used. `loihi_model` gives the nengo_loihi
 model to simulate it with: that ``decode_tau`` and, at 5 ms, decode neurons
 that carry each value with twice the spikes (`loihi_decode_neurons`), and, for
 PES-learned connections, weights finer for larger ensembles
-(`loihi_pes_wgt_exp`). When the memory is built, it checks the model's
+(`loihi_pes_wgt_exp`) but coarse enough for their traces (`fit_pes_traces`).
+When the memory is built, it checks the model's
 ``decode_tau`` and that its weights fit Loihi's.
 
 nengo_loihi is imported only when a memory is prepared or a model made.
