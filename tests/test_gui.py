@@ -232,12 +232,12 @@ def wait_for(condition, timeout, message):
         time.sleep(0.2)
 
 
-def plots(browser, since=0.0):
-    """{label: (times, lines)} of the page's plots, from time ``since`` on."""
+def plots(browser, since=0.0, until=np.inf):
+    """{label: (times, lines)} of the page's plots, from time ``since`` to ``until``."""
     shown = {}
     for plot in browser.execute_script(PLOTS_JS):
         times = np.array(plot["times"], dtype=float)
-        kept = times >= since
+        kept = (times >= since) & (times <= until)
         lines = [np.array(line, dtype=object)[kept] for line in plot["data"]]
         shown[plot["label"]] = (times[kept], lines)
     return shown
@@ -273,20 +273,32 @@ def test_demo_in_browser(path, tmp_path):
         # The demo opens paused (the README says so); the button shows play.
         assert browser.execute_script("return sim.paused")
         browser.find_element("id", "pause_button").click()
-        # At full speed, as dragging the speed slider to the right asks.
-        browser.execute_script("sim.ws.send('target_scale:1.0')")
 
         def sim_time():
             return browser.execute_script("return sim.time")
 
+        # The first seconds at nengo_gui's default speed (real time), paused
+        # while they are read: the page keeps only the last seconds of data, and
+        # at full speed it would have dropped them by the time they are read.
         wait_for(
             lambda: sim_time() >= 4.0,
             120,
             lambda: f"the simulation does not run (t={sim_time()}):\n"
             f"{log.read_text()}",
         )
-        early = plots(browser, since=0.5)
+        browser.find_element("id", "pause_button").click()
+        wait_for(
+            lambda: browser.execute_script("return sim.paused"),
+            30,
+            lambda: "the simulation does not pause",
+        )
+        early = plots(browser, since=0.5, until=4.0)
         assert len(early) >= 4, sorted(early)
+        starts = {label: times[0] for label, (times, _) in early.items() if len(times)}
+        assert all(start < 1.0 for start in starts.values()), starts
+        browser.find_element("id", "pause_button").click()
+        # Then at full speed, as dragging the speed slider to the right asks.
+        browser.execute_script("sim.ws.send('target_scale:1.0')")
         ranges = {}
         for label, (times, lines) in early.items():
             assert len(times) > 100, f"{label!r} shows no data"
