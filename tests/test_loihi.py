@@ -36,6 +36,7 @@ from nengo_lmu import (
 from nengo_lmu.loihi import (
     TRACE_MAX,
     LoihiLead,
+    fit_pes_traces,
     loihi_decode_tau,
     loihi_memory_kwargs,
     loihi_model,
@@ -555,6 +556,13 @@ def test_loihi_model_fits_pes_traces(learning_rate, exponent):
     clipped = ("Trace increment exceeds upper limit", "Clipping synapse trace")
     assert any(str(w.message).startswith(clipped) for w in caught)
     assert 2 * peak > TRACE_MAX
+
+
+@pytest.mark.parametrize("rate", [0.0, -120.0, np.nan, "120"])
+def test_fit_pes_traces_refuses_rate(rate):
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        fit_pes_traces(nengo_loihi.builder.Model(dt=DT), rate)
+    assert error.value.attr == "rate"
 
 
 def test_emulator_refuses_other_decode_tau():
