@@ -508,9 +508,9 @@ def loihi_pes_wgt_exp(network):
     rounded, for the smallest ``n r`` (the coarsest exponent) among the
     network's PES-learned connections from ensembles, and the default if it has
     none. Measured on the emulator with ``benchmarks/loihi_delay.py``
-    (:doc:`/backend_loihi`): for readouts of 100 to 1600 neurons it learned as
-    well as or better than the other exponents tried, and its weights did not
-    clip. A faster learning rule makes larger trace increments: `loihi_model`
+    (:doc:`/backend_loihi`): for readouts of 100 to 1600 neurons it was the
+    finest exponent tried whose learned weights did not clip, and the best of
+    those. A faster learning rule makes larger trace increments: `loihi_model`
     coarsens the exponent of each learned connection whose traces would clip.
 
     Parameters
@@ -633,6 +633,13 @@ def fit_pes_traces(model, rate):
         learned = [synapse for synapse in block.synapses if synapse.learning]
         if not learned:
             continue
+        if any(hasattr(synapse, "_lr_int") for synapse in learned):
+            raise ValidationError(
+                "is already discretised: its learned synapses' exponents are "
+                "fixed; build it with discretize=False, then fit it",
+                attr="model",
+                obj=model,
+            )
         weight = max(synapse.max_abs_weight() for synapse in block.synapses)
         info = discretize_compartment(copy.deepcopy(block.compartment), weight)
         for synapse in learned:

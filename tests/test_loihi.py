@@ -565,6 +565,18 @@ def test_fit_pes_traces_refuses_rate(rate):
     assert error.value.attr == "rate"
 
 
+@pytest.mark.filterwarnings("ignore:NengoLoihi does not support initial")
+def test_fit_pes_traces_refuses_a_discretised_model():
+    """Once discretised, a model's exponents are fixed: refused, not ignored."""
+    model = learned_readout(1e-2)
+    loihi = loihi_model(model)
+    loihi.build(model)  # fitted, then discretised
+    with pytest.raises(nengo.exceptions.ValidationError) as error:
+        fit_pes_traces(loihi, 120.0)
+    assert error.value.attr == "model"
+    assert "discretize=False" in str(error.value)
+
+
 def test_emulator_refuses_other_decode_tau():
     """A memory prepared for one decode_tau is refused by a model with another."""
     model, memory = prepared_memory()
